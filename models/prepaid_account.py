@@ -1,0 +1,339 @@
+import dataclasses
+from decimal import Decimal
+
+import psycopg2.errors
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL
+
+from ..domain import vending
+from ..tools import ENERGY_DIGITS, to_decimal
+
+MANAGER_GROUP = 'prepaid_electricity.prepaid_electricity_group_manager'
+
+
+class PrepaidAccount(models.Model):
+    """A customer account (客户): one customer, one meter, one valid card.
+
+    The account row holds everything a vend needs (balance, sequence, period energy, last
+    write-back), so quoting and vending never read the vend history: they stay as fast with
+    two million vends as with none. Accounts are never deleted; closing freezes them."""
+    _name = 'prepaid.account'
+    _description = 'Customer Account'
+    _inherit = ['mail.thread', 'mail.activity.mixin']
+    _rec_names_search = ['number', 'partner_id.name', 'meter_id.number', 'partner_id.phone']
+    _order = 'number desc'
+    _check_company_auto = True
+
+    number = fields.Char(string='Customer Number', size=12, readonly=True, copy=False,
+                         index='trigram', default='/')
+    partner_id = fields.Many2one('res.partner', string='Customer', required=True, tracking=True,
+                                 index=True)
+    phone = fields.Char(related='partner_id.phone')
+    meter_id = fields.Many2one('prepaid.meter', string='Meter', required=True, tracking=True,
+                               check_company=True, index=True)
+    meter_type_id = fields.Many2one(related='meter_id.meter_type_id')
+    tariff_id = fields.Many2one('prepaid.tariff', required=True, tracking=True, check_company=True)
+    area_id = fields.Many2one('prepaid.area', tracking=True, check_company=True, index='btree_not_null')
+    station_id = fields.Many2one('prepaid.station', required=True, check_company=True, tracking=True)
+    company_id = fields.Many2one('res.company', required=True, default=lambda self: self.env.company)
+    currency_id = fields.Many2one(related='company_id.currency_id')
+    state = fields.Selection(
+        [('active', 'Active'), ('deactivated', 'Deactivated'), ('closed', 'Closed')],
+        default='active', required=True, readonly=True, tracking=True, index=True)
+    open_date = fields.Date(default=fields.Date.context_today, readonly=True)
+    money_balance = fields.Monetary(
+        readonly=True, tracking=True,
+        help="Money carried to the next purchase: what did not buy a whole energy step.")
+    purchase_sequence = fields.Integer(
+        readonly=True, tracking=True,
+        help="Purchases on the current meter; the meter accepts only the next one.")
+    period_key = fields.Char(readonly=True, help="Tariff period (year or month) of period_energy.")
+    period_energy = fields.Float(digits=ENERGY_DIGITS, readonly=True,
+                                 help="Energy bought in the tariff's current period (for tiers).")
+    is_credit_valid = fields.Boolean(
+        string='Credit on Card Valid', readonly=True,
+        help="The last credit written is still on the card (not yet consumed by the meter).")
+    remaining_energy = fields.Float(digits=ENERGY_DIGITS, readonly=True,
+                                    help="Remaining energy reported by the meter's last write-back.")
+    over_zero_energy = fields.Float(digits=ENERGY_DIGITS, readonly=True,
+                                    help="Over-zero energy reported by the meter's last write-back.")
+    vend_ids = fields.One2many('prepaid.vend', 'account_id', string='Vends')
+    operation_ids = fields.One2many('prepaid.operation', 'account_id', string='Operations')
+    vend_count = fields.Integer(compute='_compute_counts')
+    operation_count = fields.Integer(compute='_compute_counts')
+    is_erased = fields.Boolean(string='Personal Data Erased', readonly=True)
+
+    _number_uniq = models.Constraint('unique(number)', "The customer number must be unique.")
+
+    def _compute_counts(self):
+        vends = dict(self.env['prepaid.vend']._read_group(
+            [('account_id', 'in', self.ids)], ['account_id'], ['__count']))
+        operations = dict(self.env['prepaid.operation']._read_group(
+            [('account_id', 'in', self.ids)], ['account_id'], ['__count']))
+        for account in self:
+            account.vend_count = vends.get(account, 0)
+            account.operation_count = operations.get(account, 0)
+
+    @api.constrains('meter_id', 'state')
+    def _check_one_account_per_meter(self):
+        for account in self.filtered(lambda a: a.state == 'active'):
+            if self.search_count([('meter_id', '=', account.meter_id.id), ('state', '=', 'active'),
+                                  ('id', '!=', account.id)], limit=1):
+                raise ValidationError(self.env._(
+                    "Meter %(meter)s already belongs to another active customer.",
+                    meter=account.meter_id.number))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get('number', '/') == '/':
+                vals['number'] = self.env['ir.sequence'].next_by_code('prepaid.account')
+        accounts = super().create(vals_list)
+        for account in accounts:
+            account.meter_id.write({'account_id': account.id, 'state': 'installed'})
+        return accounts
+
+    def write(self, vals):
+        if 'number' in vals and any(a.number != vals['number'] for a in self):
+            raise UserError(self.env._("A customer number is assigned by the system and never edited."))
+        if self.filtered(lambda a: a.state == 'closed') and not self.env.context.get('prepaid_erasing'):
+            raise UserError(self.env._("A closed account is frozen and cannot be changed."))
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_always(self):
+        raise UserError(self.env._(
+            "Customer accounts are never deleted: close the account instead, so that its history "
+            "stays intact for audits."))
+
+    # ------------------------------------------------------------------ actions
+    def action_view_vends(self):
+        self.ensure_one()
+        return {
+            'type': 'ir.actions.act_window', 'res_model': 'prepaid.vend', 'name': self.env._("Vends"),
+            'view_mode': 'list,form', 'domain': [('account_id', '=', self.id)],
+            'context': {'default_account_id': self.id},
+        }
+
+    def action_view_operations(self):
+        self.ensure_one()
+        return {
+            'type': 'ir.actions.act_window', 'res_model': 'prepaid.operation',
+            'name': self.env._("Operations"), 'view_mode': 'list,form',
+            'domain': [('account_id', '=', self.id)],
+        }
+
+    def action_deactivate(self):
+        """Deactivate (注销): no more sales; the meter is released for reuse."""
+        self._check_manager()
+        for account in self:
+            if account.state != 'active':
+                raise UserError(self.env._("Only an active account can be deactivated."))
+        self._record_operation('deactivate')
+        self._release_meter()
+        self.write({'state': 'deactivated', 'is_credit_valid': False})
+
+    def action_reactivate(self):
+        """Reactivate (激活), refused when the customer or meter number was reused meanwhile."""
+        self._check_manager()
+        for account in self:
+            if account.state != 'deactivated':
+                raise UserError(self.env._("Only a deactivated account can be reactivated."))
+            reused = self.search([('id', '!=', account.id), ('state', '!=', 'closed'), '|',
+                                  ('number', '=', account.number),
+                                  ('meter_id', '=', account.meter_id.id)], limit=1)
+            if reused or account.meter_id.account_id not in (account, self.env['prepaid.account']):
+                raise UserError(self.env._(
+                    "Account %(number)s cannot be reactivated: its meter %(meter)s or its customer "
+                    "number has been given to another customer meanwhile.",
+                    number=account.number, meter=account.meter_id.number))
+            if account.meter_id.state == 'replaced':
+                raise UserError(self.env._("Meter %(meter)s has been replaced; it cannot be used again.",
+                                           meter=account.meter_id.number))
+        self._record_operation('reactivate')
+        self.write({'state': 'active'})
+        for account in self:
+            account.meter_id.write({'account_id': account.id, 'state': 'installed'})
+
+    def action_close(self):
+        """Close (销户): the account is frozen for good; nothing of it is deleted."""
+        self._check_manager()
+        for account in self:
+            if account.state != 'deactivated':
+                raise UserError(self.env._(
+                    "Suspend and refund (or deactivate) account %(number)s before closing it.",
+                    number=account.number))
+        self._record_operation('close')
+        self.write({'state': 'closed'})
+
+    def action_erase_personal_data(self):
+        """Anonymise the customer on request; sales and accounting stay intact."""
+        self._check_manager()
+        for account in self:
+            if account.state == 'active':
+                raise UserError(self.env._("Deactivate or close account %(number)s before erasing "
+                                           "personal data.", number=account.number))
+            # sudo: the partner may be shared with other apps the manager cannot write.
+            account.partner_id.sudo().write({
+                'name': self.env._("Erased customer %(number)s", number=account.number),
+                'phone': False, 'email': False, 'street': False, 'street2': False,
+                'city': False, 'zip': False, 'vat': False, 'comment': False,
+            })
+        self._record_operation('erase')
+        self.with_context(prepaid_erasing=True).write({'is_erased': True})
+
+    # ------------------------------------------------------------------ vending
+    def _engine_inputs(self):
+        """The plain values the vending engine needs, read from this row only."""
+        self.ensure_one()
+        station, meter = self.station_id, self.meter_id
+        period_key = self._current_period_key()
+        return dict(
+            station=vending.StationRules(
+                preset_energy=to_decimal(station.preset_energy),
+                payment_precision=to_decimal(float(station.payment_precision)),
+                energy_step=to_decimal(station.energy_step),
+            ),
+            meter=vending.MeterRules(
+                ct_ratio=meter.ct_ratio, pt_ratio=meter.pt_ratio, side=meter.side,
+                hoarding_limit=to_decimal(meter.hoarding_energy),
+            ),
+            tariff=self.tariff_id._to_engine(),
+            account=vending.AccountState(
+                state=self.state,
+                is_first_vend=self.purchase_sequence == 0,
+                money_balance=to_decimal(self.money_balance),
+                period_energy=to_decimal(self.period_energy) if self.period_key == period_key else to_decimal(0),
+                is_card_credit_valid=self.is_credit_valid,
+                remaining_energy=to_decimal(self.remaining_energy),
+                over_zero_energy=to_decimal(self.over_zero_energy),
+            ),
+        )
+
+    def _current_period_key(self):
+        today = fields.Date.context_today(self)
+        return f'{today:%Y}' if self.tariff_id.period == 'year' else f'{today:%Y-%m}'
+
+    def _quote(self, by, quantity, amount_tendered=None, **state_overrides):
+        """The engine's quote for this account, or a translated UserError saying why not.
+
+        `state_overrides` replace fields of the account state, e.g. to re-quote a vend as of
+        before it (rewrite)."""
+        self.ensure_one()
+        inputs = self._engine_inputs()
+        if state_overrides:
+            inputs['account'] = dataclasses.replace(inputs['account'], **state_overrides)
+        try:
+            return vending.quote(
+                request=vending.VendRequest(by=by, quantity=quantity, amount_tendered=amount_tendered),
+                **inputs)
+        except vending.VendRefused as refusal:
+            raise UserError(self.env._(refusal.message, **refusal.params)) from None
+
+    def _lock_for_vend(self):
+        """Lock the account row so that two vends of one account can never both succeed:
+        the second is told at once instead of selling twice."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(SQL(
+                    "SELECT id FROM prepaid_account WHERE id = %s FOR NO KEY UPDATE NOWAIT", self.id))
+        except psycopg2.errors.LockNotAvailable:
+            raise UserError(self.env._(
+                "Customer %(number)s is being served at another station right now. "
+                "Wait for that sale to finish, then read the card again.", number=self.number)) from None
+        self.invalidate_recordset()
+
+    def _vend(self, by, quantity, amount_tendered=None, client_request_id=None, channel='backend',
+              extra_vals=None):
+        """Sell energy to this account and return the vend.
+
+        Idempotent on `client_request_id`: the same request twice gives the same vend."""
+        self.ensure_one()
+        Vend = self.env['prepaid.vend']
+        if client_request_id:
+            existing = Vend._find_by_request(client_request_id)
+            if existing:
+                return existing._check_same_request(self)
+        self._lock_for_vend()
+        if client_request_id:
+            # The lock serialises us with a concurrent twin that may have committed meanwhile.
+            existing = Vend._find_by_request(client_request_id)
+            if existing:
+                return existing._check_same_request(self)
+        quote = self._quote(by, quantity, amount_tendered)
+        vend = Vend.create(self._prepare_vend_vals(quote, client_request_id, channel, extra_vals))
+        self._apply_quote(quote)
+        return vend
+
+    def _prepare_vend_vals(self, quote, client_request_id, channel, extra_vals):
+        return {
+            'account_id': self.id,
+            'meter_id': self.meter_id.id,
+            'station_id': self.station_id.id,
+            'tariff_id': self.tariff_id.id,
+            'sequence': self.purchase_sequence + 1,
+            'method': quote.by,
+            'kind': 'sale',
+            'energy_bought': float(quote.energy_bought),
+            'energy_written': float(quote.energy_written),
+            'energy_net': float(quote.energy_net),
+            'preset_deducted': float(quote.preset_deducted),
+            'over_zero_deducted': float(quote.over_zero_deducted),
+            'price': float(quote.unit_price),
+            'price_written': float(quote.price_written),
+            'tier_detail': [
+                {'tier': t.index, 'energy': str(t.energy), 'price': str(t.price), 'amount': str(t.amount)}
+                for t in quote.tiers],
+            'energy_amount': float(quote.energy_amount),
+            'amount_due': float(quote.amount_due),
+            'amount_paid': float(quote.amount_tendered),
+            'change_amount': float(quote.change),
+            'balance_before': float(quote.balance_before),
+            'balance_after': float(quote.balance_after),
+            'period_energy_before': float(quote.period_energy_before),
+            'channel': channel,
+            'client_request_id': client_request_id,
+            'is_first_vend': quote.is_first_vend,
+            **(extra_vals or {}),
+        }
+
+    def _apply_quote(self, quote):
+        self.write({
+            'purchase_sequence': self.purchase_sequence + 1,
+            'money_balance': float(quote.balance_after),
+            'period_key': self._current_period_key(),
+            'period_energy': float(quote.period_energy_before + quote.energy_bought),
+            'is_credit_valid': True,
+            'over_zero_energy': 0.0,
+        })
+
+    # ------------------------------------------------------------------ helpers
+    def _check_manager(self):
+        if not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(self.env._("Only a vending manager may do this."))
+
+    def _release_meter(self):
+        for account in self:
+            if account.meter_id.account_id == account:
+                account.meter_id.write({'account_id': False, 'state': 'available'})
+
+    def _record_operation(self, kind, **vals):
+        return self.env['prepaid.operation'].create([
+            {'account_id': account.id, 'kind': kind, **vals} for account in self])
+
+    @api.model
+    def _demo_vend(self, account_ids, by, quantity):
+        """Demo data helper: a first sale, as an operator would make it."""
+        self.browse(account_ids)._vend(by, Decimal(str(quantity)), channel='backend')
+
+    def _apply_write_back(self, remaining_energy, over_zero_energy, is_credit_consumed):
+        """Take in what the meter wrote back onto the card (remaining and over-zero energy,
+        whether it consumed the credit). Read from the card by the card layer."""
+        self.ensure_one()
+        vals = {'remaining_energy': float(remaining_energy), 'over_zero_energy': float(over_zero_energy)}
+        if is_credit_consumed:
+            vals['is_credit_valid'] = False
+        self.write(vals)

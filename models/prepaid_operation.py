@@ -1,0 +1,67 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..tools import ENERGY_DIGITS
+
+
+class PrepaidOperation(models.Model):
+    """The audit record of every account operation other than a sale: what was done, by whom,
+    when, and the figures involved. Operations are never edited nor deleted."""
+    _name = 'prepaid.operation'
+    _description = 'Account Operation'
+    _order = 'date desc, id desc'
+    _check_company_auto = True
+
+    name = fields.Char(string='Reference', readonly=True, copy=False, default='/')
+    date = fields.Datetime(default=fields.Datetime.now, readonly=True, required=True, index=True)
+    kind = fields.Selection([
+        ('open', 'Open Account'),
+        ('rewrite', 'Rewrite Credit'),
+        ('reissue', 'Reissue Card'),
+        ('recovery', 'Credit Recovery'),
+        ('modify', 'Modify Customer Data'),
+        ('transfer', 'Ownership Transfer'),
+        ('refund', 'Suspend and Refund'),
+        ('deactivate', 'Deactivate'),
+        ('reactivate', 'Reactivate'),
+        ('close', 'Close'),
+        ('erase', 'Erase Personal Data'),
+        ('replace', 'Meter Replacement'),
+    ], required=True, readonly=True, index=True)
+    account_id = fields.Many2one('prepaid.account', string='Customer Account', required=True,
+                                 readonly=True, index=True, check_company=True)
+    company_id = fields.Many2one(related='account_id.company_id', store=True)
+    currency_id = fields.Many2one(related='company_id.currency_id')
+    user_id = fields.Many2one('res.users', string='Operator', default=lambda self: self.env.user, readonly=True)
+    vend_id = fields.Many2one('prepaid.vend', readonly=True, index='btree_not_null')
+    energy_before = fields.Float(digits=ENERGY_DIGITS, readonly=True)
+    energy_after = fields.Float(digits=ENERGY_DIGITS, readonly=True)
+    amount_before = fields.Monetary(readonly=True)
+    amount_after = fields.Monetary(readonly=True)
+    refund_energy = fields.Float(digits=ENERGY_DIGITS, readonly=True)
+    refund_amount = fields.Monetary(readonly=True)
+    old_partner_id = fields.Many2one('res.partner', readonly=True)
+    new_partner_id = fields.Many2one('res.partner', readonly=True)
+    old_meter_id = fields.Many2one('prepaid.meter', readonly=True)
+    new_meter_id = fields.Many2one('prepaid.meter', readonly=True)
+    meter_cumulative_energy = fields.Float(
+        digits=ENERGY_DIGITS, readonly=True,
+        help="Cumulative energy purchased as reported by the meter (credit recovery check).")
+    sold_cumulative_energy = fields.Float(
+        digits=ENERGY_DIGITS, readonly=True,
+        help="Cumulative net energy sold by the system for this meter (credit recovery check).")
+    note = fields.Text(readonly=True)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get('name', '/') == '/':
+                vals['name'] = self.env['ir.sequence'].next_by_code('prepaid.operation')
+        return super().create(vals_list)
+
+    def write(self, vals):
+        raise UserError(self.env._("Operation records are an audit trail and cannot be changed."))
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_always(self):
+        raise UserError(self.env._("Operation records are an audit trail and cannot be deleted."))

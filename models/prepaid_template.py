@@ -1,0 +1,35 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..tools import ENERGY_DIGITS
+
+
+class PrepaidTemplate(models.Model):
+    """Defaults for account opening (开户模板); one default template per station."""
+    _name = 'prepaid.template'
+    _description = 'Account Opening Template'
+    _order = 'is_default desc, name'
+    _check_company_auto = True
+
+    name = fields.Char(required=True)
+    station_id = fields.Many2one('prepaid.station', required=True, check_company=True)
+    is_default = fields.Boolean(string='Default')
+    area_id = fields.Many2one('prepaid.area', check_company=True)
+    meter_type_id = fields.Many2one('prepaid.meter.type', required=True)
+    tariff_id = fields.Many2one('prepaid.tariff', required=True, check_company=True)
+    alarm_energy = fields.Float(digits=ENERGY_DIGITS, default=20.0)
+    pretrip_energy = fields.Float(digits=ENERGY_DIGITS, default=10.0)
+    hoarding_energy = fields.Float(digits=ENERGY_DIGITS, default=9999.0)
+    company_id = fields.Many2one('res.company', required=True, default=lambda self: self.env.company)
+    active = fields.Boolean(default=True)
+
+    _one_default_per_station = models.UniqueIndex(
+        '(station_id) WHERE is_default AND active',
+        "A station has only one default template.")
+
+    @api.constrains('alarm_energy', 'pretrip_energy', 'hoarding_energy')
+    def _check_levels(self):
+        for template in self:
+            if not 0 <= template.pretrip_energy <= template.alarm_energy <= template.hoarding_energy:
+                raise ValidationError(self.env._(
+                    "Levels must satisfy 0 ≤ pre-trip ≤ alarm ≤ hoarding limit."))

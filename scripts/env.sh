@@ -1,0 +1,22 @@
+# Shared paths of the runtime; sourced by the other scripts.
+ADDON_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+RT=${PREPAID_RUNTIME:-$HOME/.cache/prepaid_electricity}
+VENV="$RT/venv"
+CONF="$RT/odoo.conf"
+ODOO_PY="$RT/odoo/usr/lib/python3/dist-packages"
+export PYTHONPATH="$ODOO_PY${PYTHONPATH:+:$PYTHONPATH}"
+odoo() { "$VENV/bin/python" "$RT/odoo/usr/bin/odoo" "$@"; }
+db_exists() { psql -Atqc "select 1 from pg_database where datname='$1'" postgres | grep -q 1; }
+# A base database with Odoo's own modules (Chinese company, chart of accounts), built once per
+# Odoo build and copied for every test run: installing our addon on it takes seconds.
+ensure_base_db() {  # ensure_base_db NAME [--with-demo]
+  local name=$1; shift
+  local stamp="$RT/data/.$name.$(cat "$RT/odoo-version")"
+  if db_exists "$name" && [ -f "$stamp" ]; then return; fi
+  echo "[db] creating $name (Odoo, accounting, point of sale; Chinese company)"
+  odoo db -c "$CONF" init "$name" --force --country CN "$@" >"$RT/$name-init.log" 2>&1 \
+    || { tail -30 "$RT/$name-init.log"; return 1; }
+  odoo module install -c "$CONF" -d "$name" point_of_sale account l10n_cn >>"$RT/$name-init.log" 2>&1 \
+    || { tail -30 "$RT/$name-init.log"; return 1; }
+  touch "$stamp"
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# `make run`: set up, create or update the demo database, start Odoo on 127.0.0.1:8069 in the
+# background and wait until it answers.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+bash "$ADDON_DIR/scripts/setup.sh"
+DB=${PREPAID_DEMO_DB:-prepaid_demo}
+PORT=${PREPAID_HTTP_PORT:-8069}
+RUN="$RT/run"; mkdir -p "$RUN"
+bash "$ADDON_DIR/scripts/stop.sh" >/dev/null 2>&1 || true
+if db_exists "$DB" && [ -f "$RT/data/.$DB.installed" ]; then
+  echo "[run] updating prepaid_electricity in $DB"
+  odoo module upgrade -c "$CONF" -d "$DB" prepaid_electricity >"$RUN/upgrade.log" 2>&1 \
+    || { tail -40 "$RUN/upgrade.log"; exit 1; }
+else
+  ensure_base_db "$DB" --with-demo
+  echo "[run] installing prepaid_electricity with its demo data in $DB"
+  odoo module install -c "$CONF" -d "$DB" prepaid_electricity >"$RUN/install.log" 2>&1 \
+    || { tail -40 "$RUN/install.log"; exit 1; }
+  touch "$RT/data/.$DB.installed"
+fi
+echo "[run] starting Odoo (log: $RUN/odoo.log)"
+nohup "$VENV/bin/python" "$RT/odoo/usr/bin/odoo" -c "$CONF" -d "$DB" --db-filter="^$DB\$" \
+  --http-port "$PORT" >"$RUN/odoo.log" 2>&1 &
+echo $! >"$RUN/odoo.pid"
+for _ in $(seq 120); do
+  code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/web/login" || true)
+  [ "$code" = 200 ] && break
+  sleep 1
+done
+[ "$code" = 200 ] || { echo "Odoo did not answer; see $RUN/odoo.log"; tail -20 "$RUN/odoo.log"; exit 1; }
+cat <<MSG
+
+  Prepaid electricity vending is running: http://127.0.0.1:$PORT/odoo  (database $DB)
+  Demo logins (user / password):
+    admin    / admin      administrator (all rights, card keys, stations)
+    manager  / manager    vending manager (tariffs, refunds, reissues, reports)
+    operator / operator   vending operator (sells, opens accounts, reads cards)
+  Stop it with: make stop
+
+MSG

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# `make stop`: stop what `make run` started.
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+for name in odoo; do
+  pidfile="$RT/run/$name.pid"
+  [ -f "$pidfile" ] || continue
+  pid=$(cat "$pidfile")
+  if kill "$pid" 2>/dev/null; then
+    for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -9 "$pid" 2>/dev/null || true
+    echo "stopped $name ($pid)"
+  fi
+  rm -f "$pidfile"
+done

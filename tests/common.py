@@ -1,0 +1,43 @@
+from decimal import Decimal
+
+from odoo.tests import TransactionCase, new_test_user
+
+OPERATOR = 'prepaid_electricity.prepaid_electricity_group_operator'
+MANAGER = 'prepaid_electricity.prepaid_electricity_group_manager'
+ADMIN = 'prepaid_electricity.prepaid_electricity_group_admin'
+
+
+class PrepaidCommon(TransactionCase):
+    """A station with the manual's figures: preset 20 kWh, price 2.0000, payment to 0.01."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        cls.operator = new_test_user(env, login='pe_operator', groups=f'base.group_user,{OPERATOR}')
+        cls.manager = new_test_user(env, login='pe_manager', groups=f'base.group_user,{MANAGER}')
+        cls.admin = new_test_user(env, login='pe_admin', groups=f'base.group_user,{ADMIN}')
+        cls.station = env['prepaid.station'].create({
+            'name': 'Test Station', 'code': '654321', 'preset_energy': 20, 'payment_precision': '0.01'})
+        cls.area = env['prepaid.area'].create({'name': 'Block 1', 'station_id': cls.station.id})
+        cls.tariff = env['prepaid.tariff'].create({'name': 'Flat 2.0000', 'kind': 'flat', 'price': 2.0})
+        cls.meter_type = env['prepaid.meter.type'].create({'name': 'Single phase', 'credit_unit': 'energy'})
+        cls.template = env['prepaid.template'].create({
+            'name': 'Default', 'station_id': cls.station.id, 'is_default': True, 'area_id': cls.area.id,
+            'meter_type_id': cls.meter_type.id, 'tariff_id': cls.tariff.id})
+        cls.partner = env['res.partner'].create({'name': 'Zhao Lei', 'phone': '13800000001'})
+
+    @classmethod
+    def open_account(cls, meter_number='100000000001', quantity='61', method='energy', user=None, **vals):
+        """Open an account through the wizard, as the operator does, with its first purchase."""
+        wizard = cls.env['prepaid.account.open'].with_user(user or cls.operator).create({
+            'partner_id': cls.partner.id, 'station_id': cls.station.id, 'meter_number': meter_number,
+            'method': method, 'quantity': float(Decimal(quantity)), **vals})
+        action = wizard.action_open_account()
+        return cls.env['prepaid.account'].browse(action['res_id'])
+
+    @staticmethod
+    def insert_card(account, remaining=None, over_zero=0):
+        """The customer inserts the card into the meter: the credit is consumed and written back."""
+        account._apply_write_back(remaining if remaining is not None else account.remaining_energy,
+                                  over_zero, is_credit_consumed=True)
