@@ -7,3 +7,6 @@ from . import prepaid_meter
 from . import prepaid_account
 from . import prepaid_vend
 from . import prepaid_operation
+from . import prepaid_card_keyring
+from . import prepaid_card
+from . import prepaid_card_writeback

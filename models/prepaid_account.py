@@ -7,7 +7,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
-from ..domain import vending
+from ..domain import card_crypto, vending
 from ..tools import ENERGY_DIGITS, to_decimal
 
 MANAGER_GROUP = 'prepaid_electricity.prepaid_electricity_group_manager'
@@ -59,6 +59,9 @@ class PrepaidAccount(models.Model):
                                     help="Remaining energy reported by the meter's last write-back.")
     over_zero_energy = fields.Float(digits=ENERGY_DIGITS, readonly=True,
                                     help="Over-zero energy reported by the meter's last write-back.")
+    card_id = fields.Many2one('prepaid.card', string='Current Card', readonly=True, index='btree_not_null')
+    card_ids = fields.One2many('prepaid.card', 'account_id', string='Cards')
+    card_count = fields.Integer(compute='_compute_counts')
     vend_ids = fields.One2many('prepaid.vend', 'account_id', string='Vends')
     operation_ids = fields.One2many('prepaid.operation', 'account_id', string='Operations')
     vend_count = fields.Integer(compute='_compute_counts')
@@ -72,7 +75,10 @@ class PrepaidAccount(models.Model):
             [('account_id', 'in', self.ids)], ['account_id'], ['__count']))
         operations = dict(self.env['prepaid.operation']._read_group(
             [('account_id', 'in', self.ids)], ['account_id'], ['__count']))
+        cards = dict(self.env['prepaid.card']._read_group(
+            [('account_id', 'in', self.ids)], ['account_id'], ['__count']))
         for account in self:
+            account.card_count = cards.get(account, 0)
             account.vend_count = vends.get(account, 0)
             account.operation_count = operations.get(account, 0)
 
@@ -115,6 +121,13 @@ class PrepaidAccount(models.Model):
             'type': 'ir.actions.act_window', 'res_model': 'prepaid.vend', 'name': self.env._("Vends"),
             'view_mode': 'list,form', 'domain': [('account_id', '=', self.id)],
             'context': {'default_account_id': self.id},
+        }
+
+    def action_view_cards(self):
+        self.ensure_one()
+        return {
+            'type': 'ir.actions.act_window', 'res_model': 'prepaid.card', 'name': self.env._("Cards"),
+            'view_mode': 'list,form', 'domain': [('account_id', '=', self.id)],
         }
 
     def action_view_operations(self):
@@ -309,6 +322,49 @@ class PrepaidAccount(models.Model):
             'is_credit_valid': True,
             'over_zero_energy': 0.0,
         })
+
+    # ------------------------------------------------------------------ cards
+    def _last_vend(self):
+        self.ensure_one()
+        return self.env['prepaid.vend'].search(
+            [('account_id', '=', self.id), ('meter_id', '=', self.meter_id.id), ('state', '!=', 'cancelled')],
+            order='sequence desc, id desc', limit=1)
+
+    def _issue_card(self, serial_hex):
+        """Issue a new (blank) card to this account at opening: returns the card job that
+        writes the first vend onto it and replaces the transport PSC."""
+        self.ensure_one()
+        Card = self.env['prepaid.card']
+        if Card.search_count([('serial', '=', serial_hex), ('state', '=', 'issued')]):
+            raise UserError(self.env._("Card %(serial)s is already in use: take a blank card.", serial=serial_hex))
+        card = Card.create({'serial': serial_hex, 'account_id': self.id, 'station_id': self.station_id.id,
+                            'company_id': self.company_id.id, 'key_version': self.station_id.key_version})
+        self.card_id = card
+        return self._last_vend()._card_job(present_psc=card_crypto.TRANSPORT_PSC)
+
+    def _reissue_card(self, serial_hex):
+        """Reissue (补卡) on a blank card with identical data and no extra credit: the last
+        vend's image with its credit flag as it stands. The old card is refused from now on."""
+        self.ensure_one()
+        self._check_manager()
+        if self.state != 'active':
+            raise UserError(self.env._("Only an active account can get a new card."))
+        old = self.card_id
+        if old and old.serial == serial_hex:
+            raise UserError(self.env._("This is the customer's current card: take a blank card."))
+        if self.env['prepaid.card'].search_count([('serial', '=', serial_hex), ('state', '=', 'issued')]):
+            raise UserError(self.env._("Card %(serial)s is already in use: take a blank card.", serial=serial_hex))
+        new = self.env['prepaid.card'].create({
+            'serial': serial_hex, 'account_id': self.id, 'station_id': self.station_id.id,
+            'company_id': self.company_id.id, 'key_version': self.station_id.key_version,
+            'previous_card_id': old.id})
+        if old:
+            old.write({'state': 'replaced', 'replaced_by_id': new.id})
+        self.card_id = new
+        self._record_operation('reissue', note=self.env._("Card %(old)s replaced by %(new)s.",
+                                                          old=old.serial or '-', new=serial_hex))
+        return self._last_vend()._card_job(present_psc=card_crypto.TRANSPORT_PSC,
+                                           credit_valid=self.is_credit_valid)
 
     # ------------------------------------------------------------------ helpers
     def _check_manager(self):

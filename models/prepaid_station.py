@@ -28,6 +28,10 @@ class PrepaidStation(models.Model):
         digits=ENERGY_DIGITS, default=1.0, required=True,
         help="Smallest energy unit sold. When buying by money, what does not buy a whole step "
              "stays as the customer's money balance.")
+    key_version = fields.Integer(
+        default=1, required=True, readonly=True, tracking=True,
+        help="Card key version written on new cards; cards of older versions are still read and "
+             "re-keyed on their next write.")
     company_id = fields.Many2one('res.company', required=True, default=lambda self: self.env.company)
     currency_id = fields.Many2one(related='company_id.currency_id')
     active = fields.Boolean(default=True)
@@ -64,3 +68,9 @@ class PrepaidStation(models.Model):
                     "Cards have been issued under this station code. Changing it makes every "
                     "existing card foreign; use \"Change Station Code\" and confirm with your password."))
         return super().write(vals)
+
+    def action_rotate_card_key(self):
+        """Create the next card key version (straight into the key file, never shown)."""
+        for station in self:
+            self.env['prepaid.card.keyring']._generate_key(station.code, station.key_version + 1)
+            station.key_version += 1

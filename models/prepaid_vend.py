@@ -1,7 +1,10 @@
+from datetime import timezone
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools import ENERGY_DIGITS, PRICE_DIGITS
+from ..domain import card_format
+from ..tools import ENERGY_DIGITS, PRICE_DIGITS, to_decimal
 
 
 class PrepaidVend(models.Model):
@@ -111,9 +114,50 @@ class PrepaidVend(models.Model):
         self.ensure_one()
         return self.sequence == self.account_id.purchase_sequence and self.meter_id == self.account_id.meter_id
 
-    def action_mark_written(self):
-        """Confirm the card write (until the card bridge reports it, an operator confirms)."""
-        for vend in self:
-            if vend.state != 'to_write':
-                raise UserError(self.env._("Vend %(name)s is not waiting for a card write.", name=vend.name))
-        self.write({'state': 'written'})
+    # ------------------------------------------------------------------ card
+    def _card_image(self):
+        """Everything this vend puts on the card, in the card's format."""
+        self.ensure_one()
+        account, meter, station = self.account_id, self.meter_id, self.station_id
+        return card_format.CardImage(
+            card_type='purchase', key_version=station.key_version,
+            credit_unit='money' if meter.credit_unit == 'money' else 'energy',
+            station_code=station.code, customer_number=account.number, meter_number=meter.number,
+            sequence=self.sequence, credit=to_decimal(self.energy_written),
+            alarm=to_decimal(meter.alarm_energy), pretrip=to_decimal(meter.pretrip_energy),
+            hoarding=to_decimal(meter.hoarding_energy), price=to_decimal(self.price_written, 4),
+            ct_ratio=meter.ct_ratio, pt_ratio=meter.pt_ratio, issued_at=int(self.date.replace(tzinfo=timezone.utc).timestamp()),
+            terminal=station.id, preset=to_decimal(station.preset_energy))
+
+    def _card_job(self, present_psc=None, credit_valid=True):
+        """The card job that writes this vend onto the customer's current card. Only the
+        account's last vend can be written; writing it again never adds credit (same sequence)."""
+        self.ensure_one()
+        card = self.account_id.card_id
+        if not card:
+            raise UserError(self.env._("Customer %(number)s has no card: issue one first.",
+                                       number=self.account_id.number))
+        if not self._is_last_vend():
+            raise UserError(self.env._("Only the customer's last vend can be written to the card."))
+        if present_psc is None:
+            present_psc = card._psc_to_present(bytes.fromhex(card.serial))
+        return self.env['prepaid.card']._job(self.station_id, card.serial, self._card_image(), present_psc,
+                                             credit_valid=credit_valid)
+
+    def _confirm_card_write(self, raw_after, credit_valid=True):
+        """The bridge read the card back after writing: the vend counts as written only when
+        the card holds exactly this vend's image."""
+        self.ensure_one()
+        card = self.account_id.card_id
+        expected = self._card_job(present_psc=b'', credit_valid=credit_valid)['writes']
+        raw_after = bytes(raw_after or b'')
+        matches = len(raw_after) >= card_format.CARD_SIZE and card_format.serial_of(raw_after).hex() == card.serial \
+            and all(raw_after[address:address + len(data)] == data for address, data in expected.items())
+        if not matches:
+            raise UserError(self.env._(
+                "The card does not hold vend %(name)s: the write did not complete. The vend is still "
+                "waiting for its card write; write it again.", name=self.name))
+        card.key_version = self.station_id.key_version
+        if self.state == 'to_write':
+            self.state = 'written'
+        return True

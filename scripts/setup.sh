@@ -136,5 +136,9 @@ http_port = 8069
 list_db = True
 prepaid_card_key_file = $KEYFILE
 CONF
+# Card master keys of the demo station (310101), created once, mode 0600, never in the database.
+if [ ! -f "$KEYFILE" ]; then
+  (umask 077; "$VENV/bin/python" -c 'import json, secrets, sys; json.dump({"310101": {"1": secrets.token_hex(16)}}, open(sys.argv[1], "w"))' "$KEYFILE")
+fi
 echo "$odoo_version" >"$RT/odoo-version"
 say "runtime ready in $RT (Odoo $odoo_version)"

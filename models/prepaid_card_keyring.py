@@ -1,0 +1,76 @@
+import json
+import os
+import secrets
+import stat
+
+from odoo import api, models
+from odoo.exceptions import UserError
+from odoo.tools import config
+
+CONFIG_KEY = 'prepaid_card_key_file'
+
+
+class PrepaidCardKeyring(models.AbstractModel):
+    """The station master keys, read from the key file named in the Odoo configuration
+    (`prepaid_card_key_file`, mode 0600). Keys never enter the database, the browser or the
+    card bridge, and are never shown: a new key version is generated straight into the file.
+
+    File format: {"<station code>": {"<key version>": "<32 hex digits>"}}."""
+    _name = 'prepaid.card.keyring'
+    _description = 'Card Key Ring'
+
+    @api.model
+    def _key_file(self):
+        path = config.get(CONFIG_KEY)
+        if not path:
+            raise UserError(self.env._(
+                "No card key file is configured: set %(option)s in the Odoo configuration.", option=CONFIG_KEY))
+        return path
+
+    @api.model
+    def _load(self):
+        path = self._key_file()
+        try:
+            info = os.stat(path)
+        except FileNotFoundError:
+            return {}
+        if stat.S_IMODE(info.st_mode) & 0o077:
+            raise UserError(self.env._(
+                "The card key file %(path)s can be read by other users: set its mode to 0600.", path=path))
+        with open(path, encoding='utf-8') as handle:
+            return json.load(handle)
+
+    @api.model
+    def _master_key(self, station_code, key_version):
+        """The master key of a station and key version, or None when unknown."""
+        value = self._load().get(str(station_code), {}).get(str(key_version))
+        return bytes.fromhex(value) if value else None
+
+    @api.model
+    def _key_lookup(self):
+        keys = self._load()
+
+        def lookup(station_code, key_version):
+            value = keys.get(str(station_code), {}).get(str(key_version))
+            return bytes.fromhex(value) if value else None
+        return lookup
+
+    @api.model
+    def _generate_key(self, station_code, key_version):
+        """Create a random master key for a new key version, written only to the key file."""
+        path = self._key_file()
+        keys = self._load()
+        versions = keys.setdefault(str(station_code), {})
+        if str(key_version) in versions:
+            raise UserError(self.env._("Key version %(version)s of station %(station)s already exists.",
+                                       version=key_version, station=station_code))
+        while True:
+            key = secrets.token_bytes(16)
+            if key[:8] != key[8:]:
+                break
+        versions[str(key_version)] = key.hex()
+        temporary = f'{path}.tmp'
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, 'w', encoding='utf-8') as handle:
+            json.dump(keys, handle, indent=1, sort_keys=True)
+        os.replace(temporary, path)
