@@ -7,7 +7,8 @@ still be read); the right PSC resets the counter to 3. Writes without the PSC ar
 ignored, as on the chip."""
 import os
 
-from .card_format import SERIAL_SLICE
+# Self-contained on purpose (no imports): card_bridge loads this file to emulate a card.
+SERIAL_SLICE = slice(0x08, 0x10)
 
 SIZE = 256
 PROTECTED = 32

@@ -10,3 +10,5 @@ from . import prepaid_operation
 from . import prepaid_card_keyring
 from . import prepaid_card
 from . import prepaid_card_writeback
+from . import prepaid_card_bridge
+from . import prepaid_card_job

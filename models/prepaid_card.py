@@ -30,6 +30,8 @@ class PrepaidCard(models.Model):
         [('issued', 'In Use'), ('replaced', 'Replaced by a Reissue'), ('cleared', 'Cleared')],
         default='issued', required=True, readonly=True, index=True)
     key_version = fields.Integer(readonly=True, help="Key version of the card's MAC and PSC.")
+    is_psc_set = fields.Boolean(
+        readonly=True, help="The card's own PSC replaced the transport PSC (known from a confirmed write).")
     issue_date = fields.Datetime(default=fields.Datetime.now, readonly=True)
     previous_card_id = fields.Many2one('prepaid.card', readonly=True, string='Replaces')
     replaced_by_id = fields.Many2one('prepaid.card', readonly=True, string='Replaced By')
@@ -90,7 +92,7 @@ class PrepaidCard(models.Model):
     def _psc_to_present(self, raw_serial):
         """The PSC the card holds now: transport on a blank card, else derived from the key
         version it was last written with."""
-        if not self or self.state == 'cleared':
+        if not self or self.state == 'cleared' or not self.is_psc_set:
             return card_crypto.TRANSPORT_PSC
         master = self.env['prepaid.card.keyring']._master_key(self.station_id.code, self.key_version)
         return card_crypto.derive_psc(master, raw_serial)

@@ -144,6 +144,15 @@ class PrepaidVend(models.Model):
         return self.env['prepaid.card']._job(self.station_id, card.serial, self._card_image(), present_psc,
                                              credit_valid=credit_valid)
 
+    def _queue_card_write(self, bridge):
+        """Ask `bridge` to write this vend onto the customer's card (retries write the same
+        image: never a new credit)."""
+        self.ensure_one()
+        if self.state == 'cancelled':
+            raise UserError(self.env._("Vend %(name)s is cancelled.", name=self.name))
+        # sudo: operators queue jobs; the job model seals the PSC with the bridge secret
+        return self.env['prepaid.card.job'].sudo()._create_for(bridge, 'write', self._card_job(), vend=self)
+
     def _confirm_card_write(self, raw_after, credit_valid=True):
         """The bridge read the card back after writing: the vend counts as written only when
         the card holds exactly this vend's image."""
@@ -157,7 +166,7 @@ class PrepaidVend(models.Model):
             raise UserError(self.env._(
                 "The card does not hold vend %(name)s: the write did not complete. The vend is still "
                 "waiting for its card write; write it again.", name=self.name))
-        card.key_version = self.station_id.key_version
+        card.write({'key_version': self.station_id.key_version, 'is_psc_set': True})
         if self.state == 'to_write':
             self.state = 'written'
         return True

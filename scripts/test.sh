@@ -20,13 +20,13 @@ status=0
 echo "[test] pytest: domain and TransactionCase tests"
 (cd "$RT/addons" && "$VENV/bin/python" -m pytest -p no:cacheprovider -q \
     --odoo-config="$CONF" --odoo-database="$TEST_DB" \
-    --ignore-glob="*/tests/test_browser_*" prepaid_electricity/tests ${PYTEST_ARGS:-}) 2>&1 | tee "$LOGS/pytest.log" | grep -v "^WARNING: Location"
+    --ignore-glob="*/tests/test_browser_*" --ignore-glob="*/tests/test_http_*" prepaid_electricity/tests ${PYTEST_ARGS:-}) 2>&1 | tee "$LOGS/pytest.log" | grep -v "^WARNING: Location"
 rc=${PIPESTATUS[0]}
 [ "$rc" -eq 0 ] || status=1
 
 echo "[test] Odoo runner: browser tests"
 port=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-odoo -c "$CONF" -d "$TEST_DB" --test-enable --test-tags prepaid_browser --stop-after-init \
+odoo -c "$CONF" -d "$TEST_DB" --test-enable --test-tags prepaid_http --stop-after-init \
     --http-port "$port" --log-level=info >"$LOGS/odoo-tests.log" 2>&1
 rc=$?
 grep -E "odoo.tests.result|Chrome pid|(FAIL|ERROR):|Traceback|skipped" "$LOGS/odoo-tests.log" | grep -v "INFO.*Starting" | tail -40

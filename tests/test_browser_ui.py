@@ -1,7 +1,7 @@
 from odoo.tests import HttpCase, new_test_user, tagged
 
 
-@tagged('post_install', '-at_install', 'prepaid_browser')
+@tagged('post_install', '-at_install', 'prepaid_http')
 class TestOperatorUi(HttpCase):
     """In a real headless Chromium: an operator logs in and reaches the vending menus."""
 

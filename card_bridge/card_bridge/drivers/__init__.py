@@ -1,0 +1,1 @@
+"""Reader drivers behind one interface (see base.CardDriver)."""

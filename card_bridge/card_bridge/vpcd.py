@@ -1,0 +1,125 @@
+"""A virtual SLE4442 card for pcscd's vpcd driver (Debian's vsmartcard-vpcd): development,
+tests and the demo only, never on a POS (vpcd listens on every interface).
+
+The card connects to vpcd (TCP 35963). Each message is a 2-byte big-endian length and a
+payload; a 1-byte payload is a control (00 power off, 01 on, 02 reset, 04 send the ATR),
+anything else is an APDU that gets one response. The chip itself is the project's virtual
+SLE4442 (domain/sle4442.py of the addon, loaded from the repository this package sits in);
+this module answers the ACS pseudo-APDUs a reader would turn into chip commands."""
+import importlib.util
+import logging
+import socket
+import struct
+import threading
+from pathlib import Path
+
+_logger = logging.getLogger(__name__)
+ATR = bytes.fromhex('3B04A2131091')
+OK = b'\x90\x00'
+EC_BITS = {3: 0x07, 2: 0x03, 1: 0x01, 0: 0x00}
+
+
+def load_chip_class():
+    path = Path(__file__).resolve().parents[2] / 'domain' / 'sle4442.py'
+    spec = importlib.util.spec_from_file_location('prepaid_virtual_sle4442', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.VirtualSle4442
+
+
+class VpcdCard:
+    """Plug a chip into vpcd. `fail_after_writes` pulls the card out after that many write
+    APDUs (to test a card pulled mid-write)."""
+
+    def __init__(self, chip, host='127.0.0.1', port=35963, fail_after_writes=None):
+        self.chip = chip
+        self.host, self.port = host, port
+        self.fail_after_writes = fail_after_writes
+        self.writes = 0
+        self._socket = None
+        self._stop = threading.Event()
+        self.thread = None
+
+    # --- chip commands behind ACS pseudo-APDUs -------------------------------------------
+    def apdu(self, command):
+        cla, ins, p1, p2 = command[:4]
+        body = command[5:5 + command[4]] if len(command) > 4 else b''
+        if cla != 0xFF:
+            return b'\x6E\x00'
+        if ins == 0xA4:                                   # select card type
+            return OK
+        if ins == 0xB0:                                   # read main memory
+            length = command[4] or 256
+            return self.chip.read(p2, min(length, 256 - p2)) + OK
+        if ins == 0xB1:                                   # read error counter
+            return bytes([EC_BITS[self.chip.read_error_counter()], 0, 0, 0]) + OK
+        if ins == 0xB2:                                   # read protection bits
+            return self.chip.read_protection() + OK
+        if ins == 0x20:                                   # present PSC
+            return bytes([0x90, EC_BITS[self.chip.present_psc(body)]])
+        if ins == 0xD0:                                   # write main memory
+            self.writes += 1
+            if self.fail_after_writes is not None and self.writes > self.fail_after_writes:
+                self.remove()
+                return b''
+            self.chip.write(p2, body)
+            return OK
+        if ins == 0xD2:                                   # change PSC
+            self.chip.change_psc(body)
+            return OK
+        if ins == 0xD1:                                   # burn protection
+            self.chip.burn_protection(p2, body)
+            return OK
+        return b'\x6D\x00'
+
+    # --- vpcd link -------------------------------------------------------------------------
+    def _receive(self, sock, size):
+        data = b''
+        while len(data) < size:
+            chunk = sock.recv(size - len(data))
+            if not chunk:
+                raise ConnectionError("vpcd closed the connection")
+            # re-arm quick ACKs after every receive, or each APDU stalls ~40 ms
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+            data += chunk
+        return data
+
+    def serve(self):
+        sock = socket.create_connection((self.host, self.port), timeout=10)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.settimeout(None)
+        self._socket = sock
+        try:
+            while not self._stop.is_set():
+                (length,) = struct.unpack('>H', self._receive(sock, 2))
+                payload = self._receive(sock, length)
+                if length == 1:
+                    if payload[0] in (0x00, 0x02):
+                        self.chip.power_off()
+                    if payload[0] == 0x04:
+                        sock.sendall(struct.pack('>H', len(ATR)) + ATR)
+                    continue
+                response = self.apdu(payload)
+                if self._stop.is_set():
+                    break
+                sock.sendall(struct.pack('>H', len(response)) + response)
+        except (ConnectionError, OSError) as error:
+            if not self._stop.is_set():
+                _logger.info("virtual card disconnected: %s", error)
+        finally:
+            sock.close()
+
+    def insert(self):
+        """Insert the card (connect to vpcd) in a background thread."""
+        self._stop.clear()
+        self.thread = threading.Thread(target=self.serve, daemon=True, name='vpcd-card')
+        self.thread.start()
+        return self
+
+    def remove(self):
+        self._stop.set()
+        if self._socket is not None:
+            try:
+                self._socket.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass

@@ -1,0 +1,92 @@
+import json
+import time
+
+from odoo import SUPERUSER_ID, api, http
+from odoo.exceptions import AccessDenied, UserError
+from odoo.http import request
+
+MAX_WAIT = 25
+
+
+class CardBridgeController(http.Controller):
+    """The server side of the card bridge protocol. Bridges are not Odoo users: each request
+    is authenticated by the bridge's HMAC signature (prepaid.card.bridge._authenticate), so
+    the routes are auth='none' and act with sudo only after that check. Errors are JSON with
+    an HTTP 4xx status."""
+
+    def _reply(self, payload, status=200):
+        return request.make_json_response(payload, status=status)
+
+    def _body(self):
+        data = request.httprequest.get_data()
+        try:
+            return data, json.loads(data or b'{}')
+        except ValueError:
+            return data, None
+
+    def _bridge(self, data):
+        # sudo: the request is authenticated by the bridge signature, not by a user session
+        return request.env['prepaid.card.bridge'].sudo()._authenticate(request.httprequest.headers, data)
+
+    @http.route('/prepaid/bridge/pair', type='http', auth='none', methods=['POST'], csrf=False, readonly=False)
+    def pair(self):
+        _data, body = self._body()
+        if not isinstance(body, dict):
+            return self._reply({'error': "expected a JSON object"}, 400)
+        try:
+            # sudo: pairing is authenticated by the one-time code
+            result = request.env['prepaid.card.bridge'].sudo()._pair(body.get('code'), body.get('name'))
+        except AccessDenied:
+            return self._reply({'error': "unknown or expired pairing code"}, 403)
+        return self._reply(result)
+
+    @http.route('/prepaid/bridge/poll', type='http', auth='none', methods=['POST'], csrf=False, readonly=False)
+    def poll(self):
+        data, body = self._body()
+        try:
+            bridge = self._bridge(data)
+        except AccessDenied:
+            return self._reply({'error': "bridge not authenticated"}, 403)
+        if not isinstance(body, dict):
+            return self._reply({'error': "expected a JSON object"}, 400)
+        if body.get('readers') is not None:
+            bridge.readers = body['readers']
+        wait = min(max(int(body.get('wait') or 0), 0), MAX_WAIT)
+        deadline = time.monotonic() + wait
+        while True:
+            # Long poll: each look is its own short transaction, so jobs queued meanwhile
+            # are seen and no lock is held while waiting.
+            with request.env.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                jobs = env['prepaid.card.job']._take_pending(env['prepaid.card.bridge'].browse(bridge.id))
+                payloads = [job._signed_payload() for job in jobs]
+            if payloads or time.monotonic() >= deadline:
+                return self._reply({'jobs': payloads})
+            time.sleep(0.2)
+
+    @http.route('/prepaid/bridge/result', type='http', auth='none', methods=['POST'], csrf=False, readonly=False)
+    def result(self):
+        data, body = self._body()
+        try:
+            bridge = self._bridge(data)
+        except AccessDenied:
+            return self._reply({'error': "bridge not authenticated"}, 403)
+        if not isinstance(body, dict):
+            return self._reply({'error': "expected a JSON object"}, 400)
+        try:
+            job = request.env['prepaid.card.job'].sudo()._apply_result(bridge, body)
+        except UserError as error:
+            return self._reply({'error': error.args[0]}, 409)
+        return self._reply({'job_id': job.id, 'state': job.state})
+
+    @http.route('/prepaid/bridge/event', type='http', auth='none', methods=['POST'], csrf=False, readonly=False)
+    def event(self):
+        data, body = self._body()
+        try:
+            bridge = self._bridge(data)
+        except AccessDenied:
+            return self._reply({'error': "bridge not authenticated"}, 403)
+        if not isinstance(body, dict) or body.get('event') not in ('inserted', 'removed'):
+            return self._reply({'error': "unknown event"}, 400)
+        bridge.card_serial = body.get('serial') if body['event'] == 'inserted' else False
+        return self._reply({'ok': True})

@@ -1,0 +1,96 @@
+import hashlib
+import hmac
+import secrets
+import time
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessDenied, UserError
+
+PAIRING_MINUTES = 10
+MAX_CLOCK_SKEW_US = 60 * 1_000_000
+
+
+class PrepaidCardBridge(models.Model):
+    """A card bridge: the small service on a POS workstation that runs card jobs on its
+    reader. Paired once with an 8-digit code (valid 10 minutes) for a 256-bit secret that
+    signs everything between the server and the bridge. Revoking it stops it for good."""
+    _name = 'prepaid.card.bridge'
+    _description = 'Card Bridge'
+    _order = 'name'
+
+    name = fields.Char(required=True, default=lambda self: self.env._("New card bridge"))
+    company_id = fields.Many2one('res.company', required=True, default=lambda self: self.env.company)
+    state = fields.Selection([('pairing', 'Waiting for Pairing'), ('paired', 'Paired'), ('revoked', 'Revoked')],
+                             default='pairing', required=True, readonly=True)
+    pairing_code = fields.Char(readonly=True, copy=False,
+                               help="Type it on the workstation: card-bridge pair <odoo-url> <code>")
+    pairing_expires = fields.Datetime(readonly=True, copy=False)
+    # The secret is needed to sign jobs; it is never shown nor sent after pairing.
+    secret = fields.Char(readonly=True, copy=False, groups='base.group_system')
+    # microseconds of the last accepted request (a double holds them exactly): replay guard
+    last_request_us = fields.Float(readonly=True, copy=False, groups='base.group_system')
+    last_contact = fields.Datetime(readonly=True)
+    readers = fields.Json(readonly=True)
+    card_serial = fields.Char(string='Card in Reader', readonly=True)
+    job_ids = fields.One2many('prepaid.card.job', 'bridge_id')
+
+    _secret_uniq = models.Constraint('unique(secret)', "Bridge secrets are unique.")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        bridges = super().create(vals_list)
+        bridges.action_new_pairing_code()
+        return bridges
+
+    def action_new_pairing_code(self):
+        for bridge in self:
+            if bridge.state == 'revoked':
+                raise UserError(self.env._("A revoked bridge cannot be paired again: create a new one."))
+            bridge.write({
+                'pairing_code': f'{secrets.randbelow(10 ** 8):08d}',
+                'pairing_expires': fields.Datetime.now() + timedelta(minutes=PAIRING_MINUTES),
+            })
+
+    def action_revoke(self):
+        # sudo: clearing the secret field, readable only by system administrators
+        self.sudo().write({'state': 'revoked', 'secret': False, 'pairing_code': False})
+        self.env['prepaid.card.job'].search([('bridge_id', 'in', self.ids), ('state', 'in', ('pending', 'sent'))]) \
+            .write({'state': 'failed', 'error': self.env._("The bridge was revoked.")})
+
+    # ------------------------------------------------------------------ protocol (sudo callers)
+    @api.model
+    def _pair(self, code, name=None):
+        """Exchange a pairing code for the bridge id and a new secret."""
+        if not (isinstance(code, str) and code.isdigit() and len(code) == 8):
+            raise AccessDenied()
+        bridge = self.search([('state', '=', 'pairing'), ('pairing_code', '=', code),
+                              ('pairing_expires', '>=', fields.Datetime.now())], limit=1)
+        if not bridge:
+            raise AccessDenied()
+        secret = secrets.token_hex(32)
+        bridge.write({'state': 'paired', 'secret': secret, 'pairing_code': False, 'pairing_expires': False,
+                      'last_contact': fields.Datetime.now(), 'name': name or bridge.name})
+        return {'bridge_id': bridge.id, 'secret': secret}
+
+    @api.model
+    def _authenticate(self, headers, body):
+        """The bridge that signed this request, or AccessDenied (unknown, revoked, wrong
+        secret, stale or replayed timestamp)."""
+        try:
+            bridge = self.browse(int(headers.get('X-Bridge-Id', '')))
+            timestamp = int(headers.get('X-Bridge-Time', ''))
+        except ValueError:
+            raise AccessDenied() from None
+        if not bridge.exists() or bridge.state != 'paired' or not bridge.secret:
+            raise AccessDenied()
+        digest = hashlib.sha256(body).hexdigest()
+        expected = hmac.new(bytes.fromhex(bridge.secret), f'{bridge.id}\n{timestamp}\n{digest}'.encode(),
+                            hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, headers.get('X-Bridge-Signature', '')):
+            raise AccessDenied()
+        now_us = int(time.time() * 1_000_000)
+        if abs(now_us - timestamp) > MAX_CLOCK_SKEW_US or timestamp <= bridge.last_request_us:
+            raise AccessDenied()
+        bridge.write({'last_request_us': timestamp, 'last_contact': fields.Datetime.now()})
+        return bridge

@@ -1,0 +1,118 @@
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import time
+from datetime import datetime, timezone
+
+from Crypto.Cipher import AES
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+JOB_LIFETIME = 55   # seconds; the bridge refuses jobs living longer than 60 s
+
+
+def _canonical(payload):
+    return json.dumps(payload, sort_keys=True, separators=(',', ':'), ensure_ascii=True).encode()
+
+
+class PrepaidCardJob(models.Model):
+    """One card operation for a bridge: minted and signed by the server, carried out by the
+    bridge, judged by the server from the signed read-back. A write counts only when the
+    card reads back exactly what the server computed."""
+    _name = 'prepaid.card.job'
+    _description = 'Card Job'
+    _order = 'id desc'
+
+    bridge_id = fields.Many2one('prepaid.card.bridge', required=True, index=True, ondelete='cascade')
+    operation = fields.Selection([('read', 'Read Card'), ('write', 'Write Card')], required=True)
+    vend_id = fields.Many2one('prepaid.vend', index='btree_not_null')
+    credit_valid = fields.Boolean(default=True, help="Whether the written image carries valid credit.")
+    serial = fields.Char(string='Expected Card Serial')
+    writes = fields.Json()
+    psc_present = fields.Char()     # AES-GCM sealed for the bridge, never the clear PSC
+    psc_new = fields.Char()
+    nonce = fields.Char(required=True, default=lambda self: secrets.token_hex(16), copy=False)
+    expires_at = fields.Float(required=True, default=lambda self: time.time() + JOB_LIFETIME)
+    state = fields.Selection([('pending', 'Pending'), ('sent', 'Sent to Bridge'), ('done', 'Done'),
+                              ('failed', 'Failed'), ('expired', 'Expired')], default='pending', required=True, index=True)
+    raw = fields.Char(string='Card Read-back')
+    error = fields.Char()
+    duration_ms = fields.Integer()
+
+    # ------------------------------------------------------------------ minting
+    @api.model
+    def _seal(self, secret, job_id, psc):
+        key = hashlib.sha256(b'prepaid-psc\x00' + bytes.fromhex(secret)).digest()
+        nonce = os.urandom(12)
+        cipher = AES.new(key, AES.MODE_GCM, nonce=nonce)
+        cipher.update(str(job_id).encode())
+        sealed, tag = cipher.encrypt_and_digest(psc)
+        return base64.b64encode(nonce + sealed + tag).decode()
+
+    @api.model
+    def _create_for(self, bridge, operation, card_job=None, vend=None, credit_valid=True):
+        """Queue a job for `bridge` from a server card job ({serial, present_psc, writes, new_psc})."""
+        if bridge.state != 'paired':
+            raise UserError(self.env._("Card bridge %(name)s is not paired.", name=bridge.name))
+        vals = {'bridge_id': bridge.id, 'operation': operation, 'vend_id': vend.id if vend else False,
+                'credit_valid': credit_valid}
+        if card_job:
+            vals.update(serial=card_job['serial'],
+                        writes={str(address): data.hex() for address, data in card_job['writes'].items()})
+        job = self.create(vals)
+        if card_job:
+            secret = bridge.sudo().secret  # sudo: the secret seals the PSC; it is never returned
+            job.write({'psc_present': self._seal(secret, job.id, card_job['present_psc']),
+                       'psc_new': self._seal(secret, job.id, card_job['new_psc']) if card_job.get('new_psc') else False})
+        return job
+
+    def _signed_payload(self):
+        self.ensure_one()
+        payload = {'job_id': self.id, 'bridge_id': self.bridge_id.id, 'operation': self.operation,
+                   'serial': self.serial or '', 'writes': self.writes or {}, 'psc': self.psc_present or '',
+                   'new_psc': self.psc_new or '', 'expires': self.expires_at, 'nonce': self.nonce}
+        secret = self.bridge_id.sudo().secret
+        return {**payload, 'signature': hmac.new(bytes.fromhex(secret), _canonical(payload), hashlib.sha256).hexdigest()}
+
+    # ------------------------------------------------------------------ bridge side
+    def _take_pending(self, bridge):
+        """Jobs to hand to the bridge now; stale ones expire."""
+        now = time.time()
+        pending = self.search([('bridge_id', '=', bridge.id), ('state', '=', 'pending')], order='id')
+        expired = pending.filtered(lambda j: j.expires_at < now)
+        expired.write({'state': 'expired', 'error': self.env._("The bridge did not pick the job up in time.")})
+        jobs = pending - expired
+        jobs.write({'state': 'sent'})
+        return jobs
+
+    def _apply_result(self, bridge, message):
+        """Judge a bridge's signed result. A write job is done only when the read-back holds
+        exactly what the server computed; otherwise the vend keeps waiting for its write."""
+        payload = {k: v for k, v in message.items() if k != 'signature'}
+        expected = hmac.new(bytes.fromhex(bridge.sudo().secret), _canonical(payload), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, str(message.get('signature', ''))):
+            raise UserError(self.env._("The result is not signed by this bridge."))
+        job = self.search([('id', '=', int(payload.get('job_id', 0))), ('bridge_id', '=', bridge.id)])
+        if not job or job.state != 'sent' or payload.get('nonce') != job.nonce:
+            raise UserError(self.env._("Unknown, foreign or already answered card job."))
+        raw = bytes.fromhex(payload.get('raw') or '')
+        card = job.vend_id.account_id.card_id
+        if payload.get('psc_refused') and card:
+            # The card holds the other PSC (a write was cut after the PSC change, or before
+            # it): present that one next time. The bridge never risks the last try.
+            card.is_psc_set = not card.is_psc_set
+        vals = {'raw': raw.hex(), 'error': payload.get('error') or False, 'state': 'failed'}
+        if payload.get('ok'):
+            vals['state'] = 'done'
+            if job.operation == 'write' and job.vend_id:
+                try:
+                    with self.env.cr.savepoint():
+                        job.vend_id._confirm_card_write(raw, credit_valid=job.credit_valid)
+                except UserError as error:
+                    vals.update(state='failed', error=error.args[0])
+        job.write(vals)
+        return job

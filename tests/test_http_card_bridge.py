@@ -1,0 +1,213 @@
+"""End to end through real pcscd + vpcd + pyscard: the card bridge pairs with this server,
+polls it over HTTP and runs the jobs it signed on a virtual SLE4442 in the Virtual PCD reader."""
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+from contextlib import contextmanager
+from decimal import Decimal
+from unittest.mock import patch
+
+import requests
+
+from odoo.tests import HttpCase, tagged
+from odoo.tools import config
+
+from card_bridge import client as bridge_client
+from card_bridge.cli import serve
+from card_bridge.protocol import JobGuard, request_headers
+from card_bridge.vpcd import VpcdCard
+
+from ..domain import card_crypto, card_format
+from ..domain.sle4442 import VirtualSle4442
+
+READER = 'Virtual PCD 00 00'
+MASTER = '00112233445566778899aabbccddeeff'
+
+
+def _pcscd_running():
+    return subprocess.run(['pgrep', '-x', 'pcscd'], capture_output=True).returncode == 0
+
+
+@tagged('post_install', '-at_install', 'prepaid_http')
+class TestCardBridgeEndToEnd(HttpCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.pcscd = None
+        if not _pcscd_running():
+            cls.pcscd = subprocess.Popen([shutil.which('pcscd') or '/usr/sbin/pcscd', '--foreground'],
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(1.5)
+        handle, cls.key_path = tempfile.mkstemp(suffix='.json')
+        os.close(handle)
+        os.chmod(cls.key_path, 0o600)
+        with open(cls.key_path, 'w') as f:
+            json.dump({'515151': {'1': MASTER}}, f)
+        patcher = patch.dict(config.options, {'prepaid_card_key_file': cls.key_path})
+        patcher.start()
+        cls.addClassCleanup(patcher.stop)
+        cls.addClassCleanup(os.unlink, cls.key_path)
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        if cls.pcscd:
+            cls.pcscd.terminate()
+            cls.pcscd.wait(10)
+
+    def setUp(self):
+        super().setUp()
+        env = self.env
+        station = env['prepaid.station'].create({'name': 'Bridge Station', 'code': '515151'})
+        tariff = env['prepaid.tariff'].create({'name': 'Bridge 2.0', 'price': 2.0})
+        meter_type = env['prepaid.meter.type'].create({'name': 'Bridge type'})
+        meter = env['prepaid.meter'].create({'number': '515100000001', 'meter_type_id': meter_type.id})
+        self.account = env['prepaid.account'].create({
+            'partner_id': env['res.partner'].create({'name': 'Bridge Customer'}).id, 'meter_id': meter.id,
+            'tariff_id': tariff.id, 'station_id': station.id})
+        self.vend = self.account._vend('energy', Decimal('61'))
+        self.chip = VirtualSle4442(serial=bytes.fromhex('5151515151515151'))
+        self.card = None
+        self.bridge = env['prepaid.card.bridge'].create({'name': 'Till 1'})
+
+    def tearDown(self):
+        if self.card:
+            self.card.remove()
+            time.sleep(0.5)
+        super().tearDown()
+
+    def insert(self, **kwargs):
+        if self.card:
+            self.card.remove()
+            time.sleep(0.6)
+        self.card = VpcdCard(self.chip, **kwargs).insert()
+        time.sleep(1.0)   # pcscd polls vpcd about every 400 ms
+
+    @contextmanager
+    def over_http(self):
+        """Let the bridge's own HTTP client reach this test's server and transaction."""
+        self.env.flush_all()
+        with self.allow_requests(all_requests=True):
+            yield
+        self.env.invalidate_all()
+
+    def paired(self):
+        with self.over_http():
+            values = bridge_client.pair(self.base_url(), self.bridge.pairing_code, 'till-1')
+        server = bridge_client.ServerClient(values['url'], values['bridge_id'], values['secret'])
+        return server, JobGuard(values['bridge_id'], values['secret'])
+
+    def run_bridge_once(self, server, guard):
+        with self.over_http():
+            serve(server, guard, READER, wait=0, once=True)
+
+    def test_pair_issue_read_and_vend_write(self):
+        server, guard = self.paired()
+        self.assertEqual(self.bridge.state, 'paired')
+        self.assertFalse(self.bridge.pairing_code)
+        self.insert()
+        # issue the card and write the first vend through the bridge
+        job = self.env['prepaid.card.job']._create_for(self.bridge, 'write',
+                                                       self.account._issue_card(self.chip.serial.hex()), self.vend)
+        self.run_bridge_once(server, guard)
+        self.assertEqual(job.state, 'done', job.error)
+        self.assertEqual(self.vend.state, 'written')
+        self.assertEqual(self.bridge.card_serial, '5151515151515151')
+        self.assertNotEqual(self.chip.psc, card_crypto.TRANSPORT_PSC)
+        # read the card through the bridge
+        read = self.env['prepaid.card.job']._create_for(self.bridge, 'read')
+        self.run_bridge_once(server, guard)
+        self.assertEqual(read.state, 'done')
+        result = self.env['prepaid.card']._read_card(bytes.fromhex(read.raw))
+        self.assertEqual(result['account'], self.account)
+        self.assertEqual(result['decoded'].image.credit, Decimal('61.00'))
+        # full vend jobs: poll -> write -> read-back -> result, timed
+        durations = []
+        for _ in range(5):
+            self.account._apply_write_back(0, 0, is_credit_consumed=True)
+            vend = self.account._vend('energy', Decimal('1'))
+            vend._queue_card_write(self.bridge)
+            start = time.perf_counter()
+            self.run_bridge_once(server, guard)
+            durations.append(time.perf_counter() - start)
+            self.assertEqual(vend.state, 'written')
+        print(f"\n[bench] full vend job through pcscd+vpcd (poll, write, read-back, result): "
+              f"median {statistics.median(durations) * 1000:.0f} ms over {len(durations)}")
+        decoded = card_format.decode(self.chip.read(0, 256), lambda s, v: bytes.fromhex(MASTER), '515151')
+        self.assertEqual(decoded.image.sequence, 6)
+
+    def test_card_pulled_mid_write_keeps_the_vend_waiting(self):
+        server, guard = self.paired()
+        self.insert(fail_after_writes=0)
+        job = self.env['prepaid.card.job']._create_for(self.bridge, 'write',
+                                                       self.account._issue_card(self.chip.serial.hex()), self.vend)
+        self.run_bridge_once(server, guard)
+        self.assertEqual(job.state, 'failed')
+        self.assertEqual(self.vend.state, 'to_write')
+        self.insert()   # the card is put back: the retry writes the same image
+        retry = self.vend._queue_card_write(self.bridge)
+        self.run_bridge_once(server, guard)
+        self.assertEqual(retry.state, 'done', retry.error)
+        self.assertEqual(self.vend.state, 'written')
+        self.assertEqual(len(self.account.vend_ids), 1)
+
+    def test_psc_error_counter_is_respected(self):
+        """A card that already lost two PSC tries is not risked: no PSC is presented."""
+        server, guard = self.paired()
+        self.chip.present_psc(b'\x00\x00\x01')
+        self.chip.present_psc(b'\x00\x00\x02')
+        self.insert()
+        job = self.env['prepaid.card.job']._create_for(self.bridge, 'write',
+                                                       self.account._issue_card(self.chip.serial.hex()), self.vend)
+        self.run_bridge_once(server, guard)
+        self.assertEqual(job.state, 'failed')
+        self.assertIn('master clear', job.error)
+        self.assertEqual(self.chip.read_error_counter(), 1)
+        self.assertEqual(self.vend.state, 'to_write')
+
+    def test_wrong_card_in_reader_is_not_written(self):
+        server, guard = self.paired()
+        self.insert()
+        other = self.account._issue_card('0102030405060708')
+        job = self.env['prepaid.card.job']._create_for(self.bridge, 'write', other, self.vend)
+        before = self.chip.read(0, 256)
+        self.run_bridge_once(server, guard)
+        self.assertEqual(job.state, 'failed')
+        self.assertIn('wrong card', job.error)
+        self.assertEqual(self.chip.read(0, 256), before)
+
+    def test_refusals(self):
+        code = self.bridge.pairing_code
+        with self.over_http():
+            response = requests.post(f'{self.base_url()}/prepaid/bridge/pair', json={'code': '00000000'}, timeout=10)
+        self.assertEqual(response.status_code, 403)
+        server, guard = self.paired()
+        impostor = bridge_client.ServerClient(self.base_url(), server.bridge_id, 'ee' * 32)
+        body = json.dumps({'wait': 0}).encode()
+        headers = request_headers(server.bridge_id, server.secret, body)
+        with self.over_http():
+            with self.assertRaises(bridge_client.ServerError):    # the code is single use
+                bridge_client.pair(self.base_url(), code, 'x')
+            with self.assertRaisesRegex(bridge_client.ServerError, 'not authenticated'):   # wrong secret
+                impostor.poll(wait=0)
+            first = requests.post(f'{self.base_url()}/prepaid/bridge/poll', data=body, headers=headers, timeout=10)
+            replay = requests.post(f'{self.base_url()}/prepaid/bridge/poll', data=body, headers=headers, timeout=10)
+        self.assertEqual((first.status_code, replay.status_code), (200, 403))
+        job = self.env['prepaid.card.job']._create_for(self.bridge, 'read')
+        with self.over_http():
+            server.poll(wait=0)
+            with self.assertRaisesRegex(bridge_client.ServerError, 'not authenticated'):   # forged result
+                impostor.result({'job_id': job.id, 'nonce': job.nonce, 'ok': True, 'raw': ''})
+            with self.assertRaisesRegex(bridge_client.ServerError, 'not signed'):   # result without signature
+                requests_body = json.dumps({'job_id': job.id, 'nonce': job.nonce, 'ok': True}).encode()
+                bridge_client._json(requests.post(
+                    f'{self.base_url()}/prepaid/bridge/result', data=requests_body, timeout=10,
+                    headers=request_headers(server.bridge_id, server.secret, requests_body)))
+        self.bridge.action_revoke()
+        with self.over_http(), self.assertRaisesRegex(bridge_client.ServerError, 'not authenticated'):
+            server.poll(wait=0)
