@@ -1,195 +1,415 @@
-"""The vending rules: from an account's state, its tariff and a request (by energy or by
-money) to the whole quote of a vend, or the precise reason it is refused.
+"""The vending rules (no Odoo here): from the account's state, the station's and the meter's
+rules, the tariff and a request (by energy or by money) to the whole quote of a vend, or
+`VendRefused` with the precise reason.
 
-Rounding and balance rules:
-- energy is bought in whole `energy_step`s (default 1 kWh), kept to 0.01 kWh;
-- the energy amount is the exact tariff cost rounded once, half up, to the payment precision;
-- the customer's carried money balance pays first: buying by energy, the amount due is the
-  energy amount less the balance (never below zero); buying by money, the money handed over
-  plus the balance buys the most whole steps and what is left is carried to the next vend;
-- always: amount_due + balance_before == energy_amount + balance_after (no cent is lost or
-  invented), and change = amount_tendered - amount_due >= 0;
-- the preset energy is deducted at the first vend only, the over-zero energy of the last
-  write-back at the next vend: net = bought - preset - over-zero (refused if below zero);
-- CT/PT: multiplier = CT × PT. Primary side: the price written to the meter is price ×
-  multiplier. Secondary side: the energy written is energy ÷ multiplier (rounded down to
-  0.01 kWh), the price unchanged;
-- refused while the card's credit is still valid, for a deactivated or closed account, and
-  when the meter's remaining energy plus the net credit would exceed its hoarding limit.
+Entry point: `quote(request, station, meter, tariff, account) -> Quote`.
+
+Money and balance (all Decimal, no cent lost or invented):
+- energy amount = the tariff's exact cost of the energy (tiers split) rounded ONCE, half up,
+  to the station's payment precision (1, 0.1 or 0.01 yuan; default 0.01);
+- the carried money balance (本次余额) pays first, in whole units of the precision:
+  buying by energy, amount due = energy amount - balance used (never below zero), and the
+  rest of the balance is carried; buying by money, the money handed over (a whole number of
+  precision units) plus the balance buys the largest whole number of energy steps whose
+  energy amount does not exceed it, and what is left is the new balance;
+- always: amount_due + balance_before == energy_amount + balance_after, and
+  amount_tendered == amount_due + change with change >= 0 (amount_tendered defaults to the
+  amount due; buying by money the amount due is the money handed over for energy).
+
+Energy (2 decimals, 0.01 kWh):
+- energy bought is what the customer pays for, in kWh on the primary side (billing kWh); it
+  counts towards the tariff's tiers. Buying by energy it must be a whole number of energy
+  steps (station, default 1 kWh);
+- CT/PT: multiplier = CT × PT (none = 1). Side 'none': no effect. 'primary' (一次侧): the
+  energy written is the energy bought, the price written to the meter is price × multiplier.
+  'secondary' (二次侧): the energy written is energy bought ÷ multiplier, price unchanged. So
+  that this division is always exact (nothing lost, nothing invented), the energy step on a
+  secondary-side meter is the smallest multiple of the station's step that is also a
+  multiple of 0.01 × multiplier (e.g. 3 kWh for 1 kWh steps and a multiplier of 300);
+- the meter works in its own units (= billing kWh except on the secondary side): the preset
+  energy, the over-zero energy and the remaining energy of its write-back and its hoarding
+  limit are meter units, and it credits net = energy written - preset (first purchase
+  only) - over-zero. The engine applies exactly that rule, so it never sells what the meter
+  would refuse: refused when a first purchase is below the preset, when the net would be
+  negative, and when remaining + net would exceed the hoarding limit (default 9999);
+- price written: the price of the last kWh bought (the tariff price; on a tiered tariff the
+  price of the tier the purchase ends in) × multiplier on the primary side. The quote's
+  `unit_price` is the average price of the purchase (exact cost ÷ energy, 4 decimals, half up).
+
+Refusals (`VendRefused.code`): bad_method, account_closed, account_deactivated, card_foreign,
+card_superseded, credit_still_valid, no_price, not_positive, too_large, not_step_multiple,
+money_precision, money_too_small, below_preset, below_over_zero, hoarding_exceeded,
+tendered_insufficient. Malformed inputs (a float, an unknown account state...) are
+programming errors: TypeError / ValueError, not refusals.
 """
 from dataclasses import dataclass
+from decimal import Decimal
+from math import lcm
 
 from . import tariff as tariffs
 from .messages import _lt
-from .money import PAYMENT_PRECISIONS, PRICE_QUANTUM, as_decimal, floor_energy, is_multiple, round_money
+from .money import (
+    ENERGY_QUANTUM, ZERO, as_decimal, energy_text, floor_money, floor_to_step, has_places, is_multiple,
+    money_text, payment_precision, round_price,
+)
 
-ZERO = as_decimal(0)
+STATES = ('active', 'deactivated', 'closed')
+SIDES = ('none', 'primary', 'secondary')
+METHODS = ('energy', 'money')
+MAX_QUANTITY = Decimal('1000000000')    # one purchase of 10^9 kWh or yuan is a typo, not a sale
+
+# Re-exported: the two conversions, with the same rounding as a quote.
+energy_for_money = tariffs.energy_for_money
+money_for_energy = tariffs.money_for_energy
 
 
 class VendRefused(Exception):
-    """Why a vend cannot be made: `code` for programs, `message` (a translatable template)
-    and `params` for people."""
+    """Why a vend cannot be made: `code` for programs, `message` (a translatable template
+    with named parameters) and `params` (strings) for people; str() is the English text."""
 
     def __init__(self, code, message, **params):
         self.code = code
         self.message = message
         self.params = params
-        super().__init__(message % params if params else message)
+        super().__init__(code, message, params)
 
-
-@dataclass(frozen=True)
-class StationRules:
-    preset_energy: object = as_decimal(20)
-    payment_precision: object = as_decimal('0.01')
-    energy_step: object = as_decimal(1)
-
-
-@dataclass(frozen=True)
-class MeterRules:
-    ct_ratio: int = 1
-    pt_ratio: int = 1
-    side: str = 'none'                  # 'none', 'primary' or 'secondary'
-    hoarding_limit: object = as_decimal(9999)
-
-    @property
-    def multiplier(self):
-        return self.ct_ratio * self.pt_ratio
-
-
-@dataclass(frozen=True)
-class AccountState:
-    state: str = 'active'               # 'active', 'deactivated' or 'closed'
-    is_first_vend: bool = True
-    money_balance: object = ZERO
-    period_energy: object = ZERO        # bought in the tariff's current period
-    is_card_credit_valid: bool = False
-    remaining_energy: object = ZERO     # meter's last write-back, meter units
-    over_zero_energy: object = ZERO     # meter's last write-back
-
-
-@dataclass(frozen=True)
-class VendRequest:
-    by: str                             # 'energy' or 'money'
-    quantity: object                    # kWh or money
-    amount_tendered: object = None      # money handed over; None: exactly the amount due
-
-
-@dataclass(frozen=True)
-class Quote:
-    by: str
-    is_first_vend: bool
-    energy_bought: object               # kWh paid for (primary side)
-    preset_deducted: object
-    over_zero_deducted: object
-    energy_net: object                  # kWh the customer gets
-    energy_written: object              # credit on the card, meter units
-    multiplier: int
-    unit_price: object                  # average price of this vend, 4 decimals
-    price_written: object               # price written to the meter
-    tiers: tuple                        # TierPortion, ...
-    energy_amount: object               # cost of the energy, rounded to the payment precision
-    amount_due: object                  # what the customer pays now
-    amount_tendered: object
-    change: object
-    balance_before: object
-    balance_after: object
-    period_energy_before: object
+    def __str__(self):
+        return self.message % self.params if self.params else self.message
 
 
 def _refuse(code, message, **params):
     raise VendRefused(code, message, **params)
 
 
-def _check_account(account):
+def _flag(value, what):
+    if not isinstance(value, bool):
+        raise TypeError(f"{what} must be a bool, not {type(value).__name__}")
+    return value
+
+
+def _energy(value, what, positive=False):
+    energy = as_decimal(value, what)
+    if energy < 0 or (positive and energy == 0):
+        raise ValueError(f"{what} must be {'above' if positive else 'at least'} zero, not {energy}")
+    return energy
+
+
+def _ratio(value, what):
+    if isinstance(value, bool) or isinstance(value, float):
+        raise TypeError(f"{what} must be a whole number (int or Decimal), not {type(value).__name__}")
+    ratio = as_decimal(value, what)
+    if ratio != ratio.to_integral_value() or ratio < 1:
+        raise ValueError(f"{what} must be a whole number of at least 1, not {value!r}")
+    return int(ratio)
+
+
+# ---------------------------------------------------------------------------------- inputs
+@dataclass(frozen=True)
+class StationRules:
+    """Rules of the vending station: the factory preset energy of new meters (deducted at a
+    meter's first purchase, meter units), the payment precision and the energy step."""
+    preset_energy: object = Decimal('20')
+    payment_precision: object = Decimal('0.01')
+    energy_step: object = Decimal('1')
+
+    def __post_init__(self):
+        object.__setattr__(self, 'preset_energy', _energy(self.preset_energy, 'preset energy'))
+        object.__setattr__(self, 'payment_precision', payment_precision(self.payment_precision))
+        step = _energy(self.energy_step, 'energy step', positive=True)
+        if not has_places(step, ENERGY_QUANTUM):
+            raise ValueError(f"energy step must be a multiple of 0.01 kWh, not {step}")
+        object.__setattr__(self, 'energy_step', step)
+
+
+@dataclass(frozen=True)
+class MeterRules:
+    """The meter's CT/PT ratios, which side it meters, and its hoarding limit (meter units)."""
+    ct_ratio: int = 1
+    pt_ratio: int = 1
+    side: str = 'none'                  # 'none', 'primary' or 'secondary'
+    hoarding_limit: object = Decimal('9999')
+
+    def __post_init__(self):
+        object.__setattr__(self, 'ct_ratio', _ratio(self.ct_ratio, 'CT ratio'))
+        object.__setattr__(self, 'pt_ratio', _ratio(self.pt_ratio, 'PT ratio'))
+        if self.side not in SIDES:
+            raise ValueError(f"meter side must be one of {SIDES}, not {self.side!r}")
+        object.__setattr__(self, 'hoarding_limit', _energy(self.hoarding_limit, 'hoarding limit'))
+
+    @property
+    def multiplier(self):
+        """CT ratio × PT ratio, e.g. PT 30 × CT 10 = 300; 1 without transformers."""
+        return self.ct_ratio * self.pt_ratio
+
+    @property
+    def effective_multiplier(self):
+        """The multiplier the vend applies: 1 when the meter side is 'none'."""
+        return 1 if self.side == 'none' else self.multiplier
+
+    def to_meter_energy(self, energy):
+        """Billing (primary) kWh as the meter counts them: ÷ multiplier on the secondary side."""
+        energy = as_decimal(energy, 'energy')
+        return energy / self.multiplier if self.side == 'secondary' else energy
+
+    def to_billing_energy(self, meter_energy):
+        """Meter kWh as billing (primary) kWh: × multiplier on the secondary side."""
+        meter_energy = as_decimal(meter_energy, 'energy')
+        return meter_energy * self.multiplier if self.side == 'secondary' else meter_energy
+
+
+@dataclass(frozen=True)
+class AccountState:
+    """What the vend needs to know of the customer account (read from the account row)."""
+    state: str = 'active'               # 'active', 'deactivated' or 'closed'
+    is_first_vend: bool = True          # the meter's first purchase: the preset is deducted
+    money_balance: object = ZERO        # money carried from the last purchase (本次余额)
+    period_energy: object = ZERO        # billing kWh bought in the tariff's current period
+    is_card_credit_valid: bool = False  # the last credit is still on the card (not inserted)
+    remaining_energy: object = ZERO     # meter's last write-back, meter units
+    over_zero_energy: object = ZERO     # meter's last write-back, meter units
+
+    def __post_init__(self):
+        if self.state not in STATES:
+            raise ValueError(f"account state must be one of {STATES}, not {self.state!r}")
+        _flag(self.is_first_vend, 'is_first_vend')
+        _flag(self.is_card_credit_valid, 'is_card_credit_valid')
+        balance = as_decimal(self.money_balance, 'money balance')
+        if balance < 0:
+            raise ValueError(f"money balance cannot be negative, not {balance}")
+        object.__setattr__(self, 'money_balance', balance)
+        for name in ('period_energy', 'remaining_energy', 'over_zero_energy'):
+            object.__setattr__(self, name, _energy(getattr(self, name), name.replace('_', ' ')))
+
+
+@dataclass(frozen=True)
+class VendRequest:
+    """What the customer asks for: `by` 'energy' (quantity in kWh) or 'money' (quantity in
+    yuan), the money handed over (None: exactly the amount due), and what the card layer
+    found about the card presented (another station's card; a card replaced by a reissue)."""
+    by: str
+    quantity: object
+    amount_tendered: object = None
+    is_card_foreign: bool = False
+    is_card_superseded: bool = False
+
+    def __post_init__(self):
+        object.__setattr__(self, 'quantity', as_decimal(self.quantity, 'quantity'))
+        if self.amount_tendered is not None:
+            object.__setattr__(self, 'amount_tendered', as_decimal(self.amount_tendered, 'amount tendered'))
+        _flag(self.is_card_foreign, 'is_card_foreign')
+        _flag(self.is_card_superseded, 'is_card_superseded')
+
+
+# ---------------------------------------------------------------------------------- result
+@dataclass(frozen=True, kw_only=True)
+class Quote:
+    """The whole quote of a vend. Energies in kWh (0.01), money in yuan, prices per kWh."""
+    by: str                             # 'energy' or 'money'
+    quantity: object                    # as requested (kWh or money)
+    is_first_vend: bool
+    # energy
+    energy_bought: object               # billing kWh paid for (primary side); counts for tiers
+    energy_step: object                 # the step the energy was bought in (see module doc)
+    multiplier: int                     # CT × PT applied (1 when the side is 'none')
+    side: str
+    energy_written: object              # credit written to the card, meter units
+    preset_deducted: object             # meter units, first vend only
+    over_zero_deducted: object          # meter units
+    energy_net: object                  # credited by the meter: written - preset - over-zero
+    energy_net_billing: object          # the same in billing kWh (× multiplier on the secondary side)
+    remaining_energy_before: object     # meter's last write-back
+    remaining_energy_after: object      # remaining + net, <= the hoarding limit
+    period_energy_before: object
+    period_energy_after: object
+    # prices
+    tiers: tuple                        # tariff.TierPortion(index, energy, price, amount), ...
+    unit_price: object                  # average price of this purchase, 4 decimals half up
+    marginal_price: object              # price of the last kWh bought
+    price_written: object               # price written to the meter
+    # money
+    payment_precision: object
+    amount_exact: object                # sum of the tier amounts, unrounded
+    energy_amount: object               # amount_exact rounded half up to the payment precision
+    balance_before: object
+    balance_used: object                # of the balance, towards this energy amount
+    balance_after: object               # carried to the next purchase
+    amount_due: object                  # money the customer pays now
+    amount_tendered: object
+    change: object
+
+    @property
+    def balance_added(self):
+        """The part of this payment carried forward as balance (buying by money)."""
+        return self.balance_after - self.balance_before + self.balance_used
+
+
+# ---------------------------------------------------------------------------------- rules
+def effective_energy_step(station, meter):
+    """The energy step of a vend: the station's, or on a secondary-side meter the smallest
+    multiple of it that is also a multiple of 0.01 × multiplier (so energy ÷ multiplier is a
+    whole number of 0.01 kWh)."""
+    step = station.energy_step
+    if meter.side != 'secondary' or meter.multiplier == 1:
+        return step
+    hundredths = int(step / ENERGY_QUANTUM)
+    return (Decimal(lcm(hundredths, meter.multiplier)) * ENERGY_QUANTUM).quantize(ENERGY_QUANTUM)
+
+
+def _check_parties(request, account, tariff):
+    if request.by not in METHODS:
+        _refuse('bad_method', _lt("Choose how to buy: by energy (kWh) or by money."))
     if account.state == 'closed':
-        _refuse('account_closed', _lt("The account is closed: nothing can be sold to it."))
+        _refuse('account_closed', _lt("The customer's account is closed: nothing can be sold to it."))
     if account.state == 'deactivated':
-        _refuse('account_deactivated', _lt("The customer is deactivated: reactivate the account before selling."))
+        _refuse('account_deactivated', _lt(
+            "The customer is deactivated: reactivate the account before selling."))
+    if request.is_card_foreign:
+        _refuse('card_foreign', _lt(
+            "This card belongs to another vending station: nothing can be sold on it here."))
+    if request.is_card_superseded:
+        _refuse('card_superseded', _lt(
+            "This card was replaced by a reissued card: the customer has a newer card, sell on that one."))
     if account.is_card_credit_valid:
         _refuse('credit_still_valid', _lt(
             "The credit of the last purchase is still on the card: the customer must insert the "
-            "card into the meter before buying again (or rewrite that purchase)."))
+            "card into the meter first (then read it here again), or that purchase can be rewritten."))
+    if not tariff.has_price:
+        _refuse('no_price', _lt("The customer's tariff has no price: set its prices before selling."))
 
 
-def _check_station(station):
-    if as_decimal(station.payment_precision) not in PAYMENT_PRECISIONS:
-        _refuse('bad_precision', _lt("The payment precision must be 1, 0.1 or 0.01."))
-    if as_decimal(station.energy_step) <= 0:
-        _refuse('bad_step', _lt("The energy step must be above zero."))
+def _check_quantity(request, station, meter, step):
+    quantity = request.quantity
+    if request.by == 'energy':
+        if quantity <= 0:
+            _refuse('not_positive', _lt("Enter an energy above zero (not %(quantity)s kWh)."),
+                    quantity=str(quantity))
+        if quantity > MAX_QUANTITY:
+            _refuse('too_large', _lt("%(quantity)s kWh is too much for one purchase."), quantity=str(quantity))
+        if not is_multiple(quantity, step):
+            lower = floor_to_step(quantity, step)
+            params = dict(energy=str(quantity), step=energy_text(step), lower=energy_text(lower),
+                          upper=energy_text(lower + step))
+            if step != station.energy_step:
+                _refuse('not_step_multiple', _lt(
+                    "This meter is on the secondary side of a CT/PT with a multiplier of %(multiplier)s: "
+                    "its energy is sold in whole steps of %(step)s kWh, so %(energy)s kWh cannot be "
+                    "sold (%(lower)s or %(upper)s kWh can)."), multiplier=str(meter.multiplier), **params)
+            _refuse('not_step_multiple', _lt(
+                "Energy is sold in whole steps of %(step)s kWh: %(energy)s kWh cannot be sold "
+                "(%(lower)s or %(upper)s kWh can)."), **params)
+    else:
+        if quantity <= 0:
+            _refuse('not_positive', _lt("Enter an amount above zero (not %(quantity)s)."), quantity=str(quantity))
+        if quantity > MAX_QUANTITY:
+            _refuse('too_large', _lt("%(quantity)s is too much money for one purchase."), quantity=str(quantity))
+        _check_precision(quantity, station.payment_precision)
+
+
+def _check_precision(amount, precision):
+    if not is_multiple(amount, precision):
+        _refuse('money_precision', _lt(
+            "Payments are made to the nearest %(precision)s: %(amount)s is not."),
+            precision=str(precision), amount=str(amount))
 
 
 def quote(request, station, meter, tariff, account):
-    """The whole quote of a vend, or VendRefused."""
-    _check_station(station)
-    _check_account(account)
-    precision = as_decimal(station.payment_precision)
-    step = as_decimal(station.energy_step)
-    balance = as_decimal(account.money_balance, 'money balance')
-    period_before = as_decimal(account.period_energy, 'period energy')
-    quantity = as_decimal(request.quantity, 'quantity')
-    if quantity <= 0:
-        _refuse('not_positive', _lt("Enter an energy or an amount above zero."))
+    """The whole quote of `request` for an account in state `account`, or VendRefused.
+
+    `station`: StationRules, `meter`: MeterRules, `tariff`: tariff.Tariff, `account`:
+    AccountState. Nothing is changed: the caller records the vend and applies
+    `balance_after`, `period_energy_after` etc. to the account."""
+    _check_parties(request, account, tariff)
+    step = effective_energy_step(station, meter)
+    _check_quantity(request, station, meter, step)
+    precision = station.payment_precision
+    balance = account.money_balance
+    usable_balance = floor_money(balance, precision)   # the balance pays in whole precision units
+    before = account.period_energy
 
     if request.by == 'energy':
-        if not is_multiple(quantity, step):
-            _refuse('not_step_multiple', _lt("Energy is sold in steps of %(step)s kWh."), step=step)
-        energy = quantity
-        energy_amount = round_money(tariffs.cost(tariff, energy, period_before), precision)
-        balance_used = min(balance, energy_amount)
+        energy = request.quantity
+        energy_amount = money_for_energy(tariff, energy, precision, before)
+        balance_used = min(usable_balance, energy_amount)
         amount_due = energy_amount - balance_used
         balance_after = balance - balance_used
-    elif request.by == 'money':
-        if not is_multiple(quantity, precision):
-            _refuse('money_precision', _lt("Amounts are paid to the nearest %(precision)s."), precision=precision)
-        available = quantity + balance
-        energy = tariffs.energy_for_money(tariff, available, step, precision, period_before)
+    else:
+        available = request.quantity + balance
+        energy = energy_for_money(tariff, available, step, precision, before)
         if energy <= 0:
-            _refuse('money_too_small', _lt("%(amount)s does not buy %(step)s kWh."), amount=available, step=step)
-        energy_amount = round_money(tariffs.cost(tariff, energy, period_before), precision)
-        amount_due = quantity
+            _refuse('money_too_small', _lt(
+                "%(available)s (%(amount)s paid and %(balance)s of balance) does not buy one step of "
+                "%(step)s kWh, which costs %(step_cost)s."),
+                available=money_text(available), amount=money_text(request.quantity),
+                balance=money_text(balance), step=energy_text(step),
+                step_cost=money_text(money_for_energy(tariff, step, precision, before)))
+        energy_amount = money_for_energy(tariff, energy, precision, before)
+        balance_used = min(usable_balance, energy_amount)
+        amount_due = request.quantity
         balance_after = available - energy_amount
-    else:
-        _refuse('bad_method', _lt("Buy by energy or by money."))
 
-    tendered = amount_due if request.amount_tendered is None else as_decimal(request.amount_tendered, 'amount tendered')
-    if tendered < amount_due:
-        _refuse('tendered_insufficient', _lt("%(tendered)s tendered is less than the %(due)s due."),
-                tendered=tendered, due=amount_due)
-
-    preset = as_decimal(station.preset_energy) if account.is_first_vend else ZERO
-    if energy < preset:
+    # what the meter will do with the card (its units)
+    multiplier = meter.effective_multiplier
+    energy_written = energy / multiplier if meter.side == 'secondary' else energy
+    energy_written = energy_written.quantize(ENERGY_QUANTUM)    # exact: energy is a whole step
+    preset = station.preset_energy if account.is_first_vend else ZERO
+    over_zero = account.over_zero_energy
+    if energy_written < preset:
         _refuse('below_preset', _lt(
-            "The first purchase must be at least the %(preset)s kWh preset in the new meter."), preset=preset)
-    over_zero = as_decimal(account.over_zero_energy)
-    net = energy - preset - over_zero
+            "The first purchase must be at least the %(preset)s kWh preset in the new meter, which is "
+            "deducted from it: %(energy)s kWh is less."),
+            preset=energy_text(preset), energy=energy_text(energy_written))
+    net = energy_written - preset - over_zero
     if net < 0:
+        params = dict(over_zero=energy_text(over_zero), energy=energy_text(energy_written),
+                      preset=energy_text(preset), least=energy_text(preset + over_zero))
+        if preset:
+            _refuse('below_over_zero', _lt(
+                "The meter used %(over_zero)s kWh beyond zero and holds a %(preset)s kWh preset, both "
+                "deducted from this purchase: %(energy)s kWh does not cover them (at least "
+                "%(least)s kWh)."), **params)
         _refuse('below_over_zero', _lt(
-            "The meter used %(over_zero)s kWh beyond zero: buy at least that much."), over_zero=over_zero)
-
-    multiplier = meter.multiplier
-    if multiplier < 1:
-        _refuse('bad_multiplier', _lt("CT and PT ratios must be at least 1."))
-    portions = tuple(tariffs.split(tariff, energy, period_before))
-    exact = sum((p.amount for p in portions), ZERO)
-    unit_price = (exact / energy).quantize(PRICE_QUANTUM)
-    if meter.side == 'secondary':
-        energy_written, price_written, net_meter = floor_energy(energy / multiplier), unit_price, net / multiplier
-    elif meter.side == 'primary':
-        energy_written, price_written, net_meter = energy, unit_price * multiplier, net
-    else:
-        energy_written, price_written, net_meter = energy, unit_price, net
-    remaining = as_decimal(account.remaining_energy)
-    hoarding = as_decimal(meter.hoarding_limit)
-    if remaining + net_meter > hoarding:
+            "The meter used %(over_zero)s kWh beyond zero, which is deducted from this purchase: "
+            "%(energy)s kWh does not cover it."), **params)
+    remaining = account.remaining_energy
+    if remaining + net > meter.hoarding_limit:
+        room = max(ZERO, meter.hoarding_limit - remaining + preset + over_zero)
+        most = floor_to_step(meter.to_billing_energy(room), step)
         _refuse('hoarding_exceeded', _lt(
-            "The meter would hold %(total)s kWh, above its hoarding limit of %(limit)s kWh."),
-            total=floor_energy(remaining + net_meter), limit=hoarding)
+            "The meter would hold %(total)s kWh (%(remaining)s kWh left and %(net)s kWh credited), "
+            "above its hoarding limit of %(limit)s kWh: at most %(most)s kWh can be sold now."),
+            total=energy_text(remaining + net), remaining=energy_text(remaining), net=energy_text(net),
+            limit=energy_text(meter.hoarding_limit), most=energy_text(most))
 
+    # the money handed over
+    tendered = request.amount_tendered
+    if tendered is None:
+        tendered = amount_due
+    else:
+        _check_precision(tendered, precision)
+        if tendered < amount_due:
+            _refuse('tendered_insufficient', _lt(
+                "%(tendered)s tendered is less than the %(due)s due."),
+                tendered=money_text(tendered), due=money_text(amount_due))
+
+    portions = tuple(tariffs.split(tariff, energy, before))
+    exact = sum((p.amount for p in portions), ZERO)
+    marginal = portions[-1].price
     return Quote(
-        by=request.by, is_first_vend=account.is_first_vend, energy_bought=energy,
-        preset_deducted=preset, over_zero_deducted=over_zero, energy_net=net,
-        energy_written=energy_written, multiplier=multiplier, unit_price=unit_price,
-        price_written=price_written, tiers=portions, energy_amount=energy_amount,
+        by=request.by, quantity=request.quantity, is_first_vend=account.is_first_vend,
+        energy_bought=energy, energy_step=step, multiplier=multiplier, side=meter.side,
+        energy_written=energy_written, preset_deducted=preset, over_zero_deducted=over_zero,
+        energy_net=net, energy_net_billing=meter.to_billing_energy(net),
+        remaining_energy_before=remaining, remaining_energy_after=remaining + net,
+        period_energy_before=before, period_energy_after=before + energy,
+        tiers=portions, unit_price=round_price(exact / energy), marginal_price=marginal,
+        price_written=marginal * multiplier if meter.side == 'primary' else marginal,
+        payment_precision=precision, amount_exact=exact, energy_amount=energy_amount,
+        balance_before=balance, balance_used=balance_used, balance_after=balance_after,
         amount_due=amount_due, amount_tendered=tendered, change=tendered - amount_due,
-        balance_before=balance, balance_after=balance_after, period_energy_before=period_before,
     )
+
+
+__all__ = [
+    'AccountState', 'MeterRules', 'Quote', 'StationRules', 'VendRefused', 'VendRequest',
+    'effective_energy_step', 'energy_for_money', 'money_for_energy', 'quote',
+]

@@ -60,7 +60,7 @@ class PrepaidCardBridge(models.Model):
 
     # ------------------------------------------------------------------ protocol (sudo callers)
     @api.model
-    def _pair(self, code, name=None):
+    def _pair(self, code, name=None):  # name: the workstation's, logged only
         """Exchange a pairing code for the bridge id and a new secret."""
         if not (isinstance(code, str) and code.isdigit() and len(code) == 8):
             raise AccessDenied()
@@ -70,7 +70,7 @@ class PrepaidCardBridge(models.Model):
             raise AccessDenied()
         secret = secrets.token_hex(32)
         bridge.write({'state': 'paired', 'secret': secret, 'pairing_code': False, 'pairing_expires': False,
-                      'last_contact': fields.Datetime.now(), 'name': name or bridge.name})
+                      'last_contact': fields.Datetime.now()})
         return {'bridge_id': bridge.id, 'secret': secret}
 
     @api.model

@@ -29,6 +29,24 @@ for _ in $(seq 120); do
   sleep 1
 done
 [ "$code" = 200 ] || { echo "Odoo did not answer; see $RUN/odoo.log"; tail -20 "$RUN/odoo.log"; exit 1; }
+# The card bridge on a virtual reader: pcscd with vpcd, a virtual SLE4442, the bridge paired
+# with the demo database; Li Na's card is written onto the virtual card through it.
+SERIAL=3101010000000001
+if ! pgrep -x pcscd >/dev/null; then
+  nohup pcscd --foreground >"$RUN/pcscd.log" 2>&1 &
+  echo $! >"$RUN/pcscd.pid"
+  sleep 1.5
+fi
+nohup "$VENV/bin/card-bridge" emulate --state "$RUN/demo_card.bin" --serial "$SERIAL" >"$RUN/emulate.log" 2>&1 &
+echo $! >"$RUN/emulate.pid"
+code=$(DEMO_ACTION=pair odoo shell -c "$CONF" -d "$DB" --no-http --log-level=warn <"$ADDON_DIR/scripts/demo_bridge.py" 2>/dev/null \
+       | sed -n 's/^PAIRING_CODE=//p')
+"$VENV/bin/card-bridge" --config "$RUN/bridge.json" pair "http://127.0.0.1:$PORT" "$code" --name demo-workstation
+nohup "$VENV/bin/card-bridge" --config "$RUN/bridge.json" run --reader "Virtual PCD 00 00" >"$RUN/bridge.log" 2>&1 &
+echo $! >"$RUN/bridge.pid"
+DEMO_ACTION=issue DEMO_CARD_SERIAL=$SERIAL odoo shell -c "$CONF" -d "$DB" --no-http --log-level=warn \
+  <"$ADDON_DIR/scripts/demo_bridge.py" 2>/dev/null | grep queued || true
+
 cat <<MSG
 
   Prepaid electricity vending is running: http://127.0.0.1:$PORT/odoo  (database $DB)
@@ -36,6 +54,8 @@ cat <<MSG
     admin    / admin      administrator (all rights, card keys, stations)
     manager  / manager    vending manager (tariffs, refunds, reissues, reports)
     operator / operator   vending operator (sells, opens accounts, reads cards)
-  Stop it with: make stop
+  Card bridge: paired as "Demo workstation", running on the virtual reader "Virtual PCD 00 00"
+  with a virtual card ($SERIAL, Li Na) kept in $RUN/demo_card.bin (log: $RUN/bridge.log).
+  Stop it all with: make stop
 
 MSG

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make stop`: stop what `make run` started.
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
-for name in odoo; do
+for name in bridge emulate odoo pcscd; do
   pidfile="$RT/run/$name.pid"
   [ -f "$pidfile" ] || continue
   pid=$(cat "$pidfile")

@@ -11,6 +11,7 @@ workstation's PC/SC readers.
 import argparse
 import json
 import logging
+import signal
 import socket
 import sys
 import time
@@ -133,6 +134,7 @@ def main(argv=None):
             else:
                 chip = chip_class(serial=bytes.fromhex(args.serial) if args.serial else None)
             card = VpcdCard(chip, args.host, args.port)
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))   # keep the card's state on `make stop`
             print(f"virtual card {chip.serial.hex()} inserted into vpcd at {args.host}:{args.port}")
             try:
                 card.serve()

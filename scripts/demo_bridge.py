@@ -1,0 +1,27 @@
+"""Run inside `odoo shell` on the demo database (scripts/run.sh does it), with DEMO_ACTION set:
+
+  pair  : make sure the bridge record "Demo workstation" waits for pairing; print its code
+  issue : write Li Na's card (her first vend) through that bridge onto the virtual card
+"""
+import os
+
+ACTION = os.environ['DEMO_ACTION']
+Bridge = env['prepaid.card.bridge']  # noqa: F821
+bridge = Bridge.search([('name', '=', 'Demo workstation'), ('state', '!=', 'revoked')], limit=1)
+if ACTION == 'pair':
+    if bridge.state == 'paired':
+        bridge.action_revoke()
+        bridge = Bridge.browse()
+    bridge = bridge or Bridge.create({'name': 'Demo workstation'})
+    bridge.action_new_pairing_code()
+    env.cr.commit()  # noqa: F821
+    print(f"PAIRING_CODE={bridge.pairing_code}")
+elif ACTION == 'issue':
+    account = env.ref('prepaid_electricity.prepaid_account_li_demo')  # noqa: F821
+    serial = os.environ['DEMO_CARD_SERIAL']
+    if not account.card_id:
+        card_job = account._issue_card(serial)
+        vend = account._last_vend()
+        env['prepaid.card.job']._create_for(bridge, 'write', card_job, vend)  # noqa: F821
+        env.cr.commit()  # noqa: F821
+        print(f"queued: write Li Na's card {serial}")
