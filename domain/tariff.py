@@ -240,7 +240,8 @@ def money_for_energy(tariff, energy, precision='0.01', period_energy_before=ZERO
 
 def energy_for_money(tariff, money, step, precision='0.01', period_energy_before=ZERO):
     """The most energy, in whole `step`s, whose rounded cost (`money_for_energy`) does not
-    exceed `money`; 0 when not even one step is affordable.
+    exceed `money`; 0 when not even one step is affordable. (With `money` 0 it is the most
+    energy whose cost rounds to nothing.)
 
     Inverse of `money_for_energy` wherever rounding allows:
     money_for_energy(energy_for_money(m)) <= m, and energy_for_money(money_for_energy(e)) >= e,
@@ -250,7 +251,7 @@ def energy_for_money(tariff, money, step, precision='0.01', period_energy_before
         raise TariffError(_lt("The energy step must be above zero."))
     if not tariff.has_price:
         raise TariffError(_lt("The tariff has no price."))
-    if money <= 0:
+    if money < 0:
         return ZERO * step
 
     def affordable(steps):

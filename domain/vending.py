@@ -38,7 +38,8 @@ Energy (2 decimals, 0.01 kWh):
 
 Refusals (`VendRefused.code`): bad_method, account_closed, account_deactivated, card_foreign,
 card_superseded, credit_still_valid, no_price, not_positive, too_large, not_step_multiple,
-money_precision, money_too_small, below_preset, below_over_zero, hoarding_exceeded,
+amount_zero (an energy whose amount rounds to nothing would be given away), money_precision,
+money_too_small, below_preset, below_over_zero, hoarding_exceeded,
 tendered_insufficient. Malformed inputs (a float, an unknown account state...) are
 programming errors: TypeError / ValueError, not refusals.
 """
@@ -281,8 +282,7 @@ def _check_quantity(request, station, meter, step):
     quantity = request.quantity
     if request.by == 'energy':
         if quantity <= 0:
-            _refuse('not_positive', _lt("Enter an energy above zero (not %(quantity)s kWh)."),
-                    quantity=str(quantity))
+            _refuse('not_positive', _lt("Enter an energy or an amount above zero."))
         if quantity > MAX_QUANTITY:
             _refuse('too_large', _lt("%(quantity)s kWh is too much for one purchase."), quantity=str(quantity))
         if not is_multiple(quantity, step):
@@ -299,7 +299,7 @@ def _check_quantity(request, station, meter, step):
                 "(%(lower)s or %(upper)s kWh can)."), **params)
     else:
         if quantity <= 0:
-            _refuse('not_positive', _lt("Enter an amount above zero (not %(quantity)s)."), quantity=str(quantity))
+            _refuse('not_positive', _lt("Enter an energy or an amount above zero."))
         if quantity > MAX_QUANTITY:
             _refuse('too_large', _lt("%(quantity)s is too much money for one purchase."), quantity=str(quantity))
         _check_precision(quantity, station.payment_precision)
@@ -310,6 +310,18 @@ def _check_precision(amount, precision):
         _refuse('money_precision', _lt(
             "Payments are made to the nearest %(precision)s: %(amount)s is not."),
             precision=str(precision), amount=str(amount))
+
+
+def _check_not_free(tariff, energy, energy_amount, step, precision, before):
+    """Every price is above zero, yet a small energy may cost less than half a payment unit:
+    rounded, it would be given away. Refused (by money, only a tariff whose first tier is
+    almost free can get there)."""
+    if energy_amount <= 0:
+        _refuse('amount_zero', _lt(
+            "%(energy)s kWh costs less than half of the payment unit of %(precision)s, so it would "
+            "be given away: buy at least %(least)s kWh."),
+            energy=energy_text(energy), precision=str(precision),
+            least=energy_text(energy_for_money(tariff, ZERO, step, precision, before) + step))
 
 
 def quote(request, station, meter, tariff, account):
@@ -329,6 +341,7 @@ def quote(request, station, meter, tariff, account):
     if request.by == 'energy':
         energy = request.quantity
         energy_amount = money_for_energy(tariff, energy, precision, before)
+        _check_not_free(tariff, energy, energy_amount, step, precision, before)
         balance_used = min(usable_balance, energy_amount)
         amount_due = energy_amount - balance_used
         balance_after = balance - balance_used
@@ -343,6 +356,7 @@ def quote(request, station, meter, tariff, account):
                 balance=money_text(balance), step=energy_text(step),
                 step_cost=money_text(money_for_energy(tariff, step, precision, before)))
         energy_amount = money_for_energy(tariff, energy, precision, before)
+        _check_not_free(tariff, energy, energy_amount, step, precision, before)
         balance_used = min(usable_balance, energy_amount)
         amount_due = request.quantity
         balance_after = available - energy_amount

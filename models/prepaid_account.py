@@ -11,6 +11,7 @@ from ..domain import card_crypto, vending
 from ..tools import ENERGY_DIGITS, to_decimal
 
 MANAGER_GROUP = 'prepaid_electricity.prepaid_electricity_group_manager'
+CUSTOMER_DATA_FIELDS = ('partner_id', 'tariff_id', 'area_id')
 
 
 class PrepaidAccount(models.Model):
@@ -106,6 +107,14 @@ class PrepaidAccount(models.Model):
             raise UserError(self.env._("A customer number is assigned by the system and never edited."))
         if self.filtered(lambda a: a.state == 'closed') and not self.env.context.get('prepaid_erasing'):
             raise UserError(self.env._("A closed account is frozen and cannot be changed."))
+        modified = [name for name in CUSTOMER_DATA_FIELDS if name in vals]
+        if modified and not self.env.context.get('prepaid_operation'):
+            # Modify customer data (改写客户数据): audited like every other operation.
+            labels = ', '.join(self._fields[name].get_description(self.env)['string'] for name in modified)
+            for account in self:
+                if any(account[name] != account._fields[name].convert_to_record(
+                        account._fields[name].convert_to_cache(vals[name], account), account) for name in modified):
+                    account._record_operation('modify', note=labels)
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
@@ -201,7 +210,7 @@ class PrepaidAccount(models.Model):
     def _engine_inputs(self):
         """The plain values the vending engine needs, read from this row only."""
         self.ensure_one()
-        station, meter = self.station_id, self.meter_id
+        station = self.station_id
         period_key = self._current_period_key()
         return dict(
             station=vending.StationRules(
@@ -209,10 +218,7 @@ class PrepaidAccount(models.Model):
                 payment_precision=to_decimal(float(station.payment_precision)),
                 energy_step=to_decimal(station.energy_step),
             ),
-            meter=vending.MeterRules(
-                ct_ratio=meter.ct_ratio, pt_ratio=meter.pt_ratio, side=meter.side,
-                hoarding_limit=to_decimal(meter.hoarding_energy),
-            ),
+            meter=self._meter_rules(),
             tariff=self.tariff_id._to_engine(),
             account=vending.AccountState(
                 state=self.state,
@@ -224,6 +230,12 @@ class PrepaidAccount(models.Model):
                 over_zero_energy=to_decimal(self.over_zero_energy),
             ),
         )
+
+    def _meter_rules(self):
+        """The meter as the engine sees it (units, multiplier, hoarding limit)."""
+        meter = self.meter_id
+        return vending.MeterRules(ct_ratio=meter.ct_ratio, pt_ratio=meter.pt_ratio, side=meter.side,
+                                  hoarding_limit=to_decimal(meter.hoarding_energy))
 
     def _current_period_key(self):
         today = fields.Date.context_today(self)

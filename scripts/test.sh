@@ -24,7 +24,13 @@ echo "[test] pytest: domain and TransactionCase tests"
 rc=${PIPESTATUS[0]}
 [ "$rc" -eq 0 ] || status=1
 
-echo "[test] Odoo runner: browser tests"
+echo "[test] pytest: card_bridge (standalone, no Odoo)"
+(cd "$ADDON_DIR/card_bridge" && "$VENV/bin/python" -m pytest -p no:cacheprovider -p no:odoo -q tests) 2>&1 \
+  | tee "$LOGS/pytest-bridge.log" | grep -v "^WARNING: Location"
+rc=${PIPESTATUS[0]}
+[ "$rc" -eq 0 ] || status=1
+
+echo "[test] Odoo runner: browser and end-to-end HTTP tests"
 port=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 odoo -c "$CONF" -d "$TEST_DB" --test-enable --test-tags prepaid_http --stop-after-init \
     --http-port "$port" --log-level=info >"$LOGS/odoo-tests.log" 2>&1
@@ -38,8 +44,9 @@ if ! grep -q "Chrome pid" "$LOGS/odoo-tests.log"; then echo "[test] FAILED: Chro
 if grep -Eq "^[0-9 :,-]+ [0-9]+ (ERROR|CRITICAL) " "$LOGS/odoo-tests.log"; then
   echo "[test] FAILED: errors in the Odoo log:"; grep -E "^[0-9 :,-]+ [0-9]+ (ERROR|CRITICAL) " "$LOGS/odoo-tests.log" | head; status=1
 fi
-n_py=$(grep -Eo "[0-9]+ passed" "$LOGS/pytest.log" | tail -1 | cut -d' ' -f1)
-n_pyf=$(grep -Eo "[0-9]+ failed" "$LOGS/pytest.log" | tail -1 | cut -d' ' -f1)
+count() { local n; n=$(grep -Eo "[0-9]+ $1" "$2" 2>/dev/null | tail -1 | cut -d' ' -f1); echo "${n:-0}"; }
+n_py=$(( $(count passed "$LOGS/pytest.log") + $(count passed "$LOGS/pytest-bridge.log") ))
+n_pyf=$(( $(count failed "$LOGS/pytest.log") + $(count failed "$LOGS/pytest-bridge.log") + $(count error "$LOGS/pytest.log") ))
 n_od=$(sed -E 's/.* of ([0-9]+) tests/\1/' <<<"${summary:-0 failed, 0 error(s) of 0 tests}")
 n_odf=$(( $(cut -d' ' -f1 <<<"${summary:-0}") + $(sed -E 's/.*, ([0-9]+) error.*/\1/' <<<"${summary:-0 failed, 0 error(s)}") ))
 total_failed=$(( ${n_pyf:-0} + n_odf ))

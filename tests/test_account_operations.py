@@ -105,12 +105,14 @@ class TestOpenAndVend(PrepaidCommon):
     def test_ct_pt_sides(self):
         """PT 30 × CT 10 = 300. Primary side: the price written is price × multiplier.
         Secondary side: the credit written is credit ÷ multiplier."""
-        account = self.open_account(meter_number='100000000002', quantity='600', ct_ratio=10, pt_ratio=30,
+        account = self.open_account(meter_number='100000000002', quantity='6600', ct_ratio=10, pt_ratio=30,
                                     side='secondary', hoarding_energy=9999)
         self.assertEqual(account.meter_id.multiplier, 300)
         vend = account.vend_ids
-        self.assertEqual(vend.energy_written, 2.0)  # 600 ÷ 300
+        self.assertEqual(vend.energy_written, 22.0)  # 6600 ÷ 300, in meter units
+        self.assertEqual(vend.energy_net, 2.0)       # the meter deducts its 20 kWh preset
         self.assertEqual(vend.price_written, 2.0)
+        self.assertEqual(vend.amount_due, 13200.0)
         account2 = self.open_account(meter_number='100000000003', quantity='100', ct_ratio=10, pt_ratio=1,
                                      side='primary')
         self.assertEqual(account2.vend_ids.price_written, 20.0)  # 2.0000 × 10
@@ -150,6 +152,15 @@ class TestAccountOperations(PrepaidCommon):
         self.assertEqual(account.partner_id, heir)
         self.assertRecordValues(account.operation_ids.filtered(lambda o: o.kind == 'transfer'),
                                 [{'old_partner_id': self.partner.id, 'new_partner_id': heir.id}])
+
+    def test_modify_customer_data_is_audited(self):
+        account = self.open_account()
+        other_area = self.env['prepaid.area'].create({'name': 'Block 2', 'station_id': self.station.id})
+        account.with_user(self.operator).write({'area_id': other_area.id})
+        self.assertEqual(account.area_id, other_area)
+        modify = account.operation_ids.filtered(lambda o: o.kind == 'modify')
+        self.assertEqual(len(modify), 1)
+        self.assertIn('Area', modify.note)
 
     def test_suspend_and_refund(self):
         """Refund = energy left on the meter × the price paid (+ money balance); the customer

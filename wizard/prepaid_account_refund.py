@@ -39,8 +39,10 @@ class PrepaidAccountRefund(models.TransientModel):
         return to_decimal(self.account_id.tariff_id.price, 4)
 
     def _refund_amount(self, price):
+        """Energy read on the meter (meter units) converted to billing kWh, at the price paid."""
         precision = Decimal(self.account_id.station_id.payment_precision or '0.01')
-        energy_amount = (to_decimal(self.refund_energy) * price).quantize(precision, ROUND_HALF_UP)
+        billing_energy = self.account_id._meter_rules().to_billing_energy(to_decimal(self.refund_energy))
+        energy_amount = (billing_energy * price).quantize(precision, ROUND_HALF_UP)
         return energy_amount + to_decimal(self.account_id.money_balance)
 
     def action_confirm(self):

@@ -22,5 +22,5 @@ class PrepaidAccountTransfer(models.TransientModel):
             raise UserError(self.env._("The new holder is the current holder."))
         account._record_operation('transfer', old_partner_id=account.partner_id.id,
                                   new_partner_id=self.new_partner_id.id, note=self.note)
-        account.partner_id = self.new_partner_id
+        account.with_context(prepaid_operation='transfer').partner_id = self.new_partner_id
         return {'type': 'ir.actions.act_window_close'}

@@ -6,8 +6,8 @@ from ..tools import ENERGY_DIGITS, to_decimal
 
 class PrepaidMeterReplace(models.TransientModel):
     """Meter replacement (换表补电), same meter type: the new meter takes over the account, the
-    old meter's remaining credit (entered by hand, × multiplier) is credited again on the new
-    one and the purchase sequence restarts at 1. A different type needs suspend and refund,
+    old meter's remaining credit (entered by hand as the meter shows it; × multiplier gives the
+    billing kWh) is credited again on the new one and the purchase sequence restarts at 1. A different type needs suspend and refund,
     then a new account."""
     _name = 'prepaid.meter.replace'
     _description = 'Replace Meter'
@@ -39,7 +39,8 @@ class PrepaidMeterReplace(models.TransientModel):
         if Meter.search_count([('number', '=', self.new_meter_number), ('company_id', '=', account.company_id.id)]):
             raise UserError(self.env._("Meter %(meter)s is already registered.", meter=self.new_meter_number))
         new_meter = old_meter.copy({'number': self.new_meter_number, 'account_id': False, 'state': 'available'})
-        transferred = to_decimal(self.remaining_energy) * old_meter.multiplier
+        remaining = to_decimal(self.remaining_energy)          # meter units, as displayed
+        transferred = account._meter_rules().to_billing_energy(remaining)
         preset = to_decimal(account.station_id.preset_energy)
         old_meter.write({'account_id': False, 'state': 'replaced'})
         account.write({'meter_id': new_meter.id, 'purchase_sequence': 0, 'is_credit_valid': False,
@@ -51,8 +52,8 @@ class PrepaidMeterReplace(models.TransientModel):
             'account_id': account.id, 'meter_id': new_meter.id, 'station_id': account.station_id.id,
             'tariff_id': account.tariff_id.id, 'sequence': 1, 'kind': 'replacement', 'method': 'energy',
             'is_first_vend': True, 'energy_bought': 0.0,
-            'energy_written': float(transferred + preset), 'preset_deducted': float(preset),
-            'energy_net': float(transferred), 'balance_before': account.money_balance,
+            'energy_written': float(remaining + preset), 'preset_deducted': float(preset),
+            'energy_net': float(remaining), 'balance_before': account.money_balance,
             'balance_after': account.money_balance,
         })
         account.write({'purchase_sequence': 1, 'is_credit_valid': True})
