@@ -27,6 +27,7 @@ operation of a card-based prepaid system; postings to accounting.
         'views/prepaid_meter_type_views.xml',
         'views/prepaid_template_views.xml',
         'views/prepaid_meter_views.xml',
+        'wizard/prepaid_card_operation_views.xml',
         'wizard/prepaid_account_open_views.xml',
         'wizard/prepaid_vend_create_views.xml',
         'wizard/prepaid_vend_rewrite_views.xml',

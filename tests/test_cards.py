@@ -4,7 +4,7 @@ import tempfile
 from decimal import Decimal
 from unittest.mock import patch
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import config
 
@@ -236,3 +236,25 @@ class TestCards(PrepaidCommon):
                 self.read()
         finally:
             os.chmod(self.key_path, 0o600)
+
+    def test_write_and_reissue_through_wizard(self):
+        """Backend card operations go to a bridge as signed jobs."""
+        bridge = self.env['prepaid.card.bridge'].create({'name': 'Office'})
+        bridge.sudo()._pair(bridge.pairing_code)
+        self.meter.insert(self.card)
+        self.read()
+        vend = self.account._vend('energy', Decimal('10'))
+        Wizard = self.env['prepaid.card.operation'].with_user(self.operator)
+        Wizard.create({'operation': 'write', 'account_id': self.account.id, 'bridge_id': bridge.id}).action_confirm()
+        job = bridge.job_ids
+        self.assertRecordValues(job, [{'operation': 'write', 'vend_id': vend.id, 'serial': self.card.serial.hex(),
+                                       'state': 'pending'}])
+        self.assertNotIn(self.card.psc.hex(), str(job.read()))   # the PSC travels sealed only
+        bridge.card_serial = 'b1b2b3b4b5b6b7b8'
+        with self.assertRaises(AccessError):
+            Wizard.create({'operation': 'reissue', 'account_id': self.account.id,
+                           'bridge_id': bridge.id}).action_confirm()
+        self.env['prepaid.card.operation'].with_user(self.manager).create({
+            'operation': 'reissue', 'account_id': self.account.id, 'bridge_id': bridge.id}).action_confirm()
+        self.assertEqual(self.account.card_id.serial, 'b1b2b3b4b5b6b7b8')
+        self.assertEqual(len(bridge.job_ids), 2)

@@ -7,3 +7,4 @@ from . import prepaid_account_transfer
 from . import prepaid_meter_replace
 from . import prepaid_credit_recovery
 from . import prepaid_station_code_change
+from . import prepaid_card_operation

@@ -1,0 +1,50 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+
+class PrepaidCardOperation(models.TransientModel):
+    """Card operations from the backend, through a card bridge: write a vend waiting for its
+    card write (or write it again), issue the account's first card, reissue a card on the
+    blank card now in the reader."""
+    _name = 'prepaid.card.operation'
+    _description = 'Card Operation'
+
+    operation = fields.Selection([('write', 'Write Vend to Card'), ('issue', 'Issue Card'),
+                                  ('reissue', 'Reissue Card')], required=True, default='write')
+    account_id = fields.Many2one('prepaid.account', required=True)
+    vend_id = fields.Many2one('prepaid.vend', compute='_compute_vend_id', store=True, readonly=False)
+    bridge_id = fields.Many2one('prepaid.card.bridge', string='Card Bridge', required=True,
+                                domain="[('state', '=', 'paired')]",
+                                default=lambda self: self.env['prepaid.card.bridge'].search(
+                                    [('state', '=', 'paired')], order='last_contact desc', limit=1))
+    card_serial = fields.Char(related='bridge_id.card_serial', string='Card in Reader')
+
+    @api.depends('account_id')
+    def _compute_vend_id(self):
+        for wizard in self:
+            wizard.vend_id = wizard.vend_id or wizard.account_id._last_vend()
+
+    def action_confirm(self):
+        self.ensure_one()
+        Job = self.env['prepaid.card.job'].sudo()  # sudo: jobs seal the PSC with the bridge secret
+        if self.operation == 'write':
+            job = self.vend_id._queue_card_write(self.bridge_id)
+        else:
+            if not self.card_serial:
+                raise UserError(self.env._("Put a blank card in the reader of %(bridge)s first.",
+                                           bridge=self.bridge_id.name))
+            if self.operation == 'issue':
+                card_job = self.account_id._issue_card(self.card_serial)
+                credit_valid = True
+            else:
+                card_job = self.account_id._reissue_card(self.card_serial)
+                credit_valid = self.account_id.is_credit_valid
+            job = Job._create_for(self.bridge_id, 'write', card_job, self.account_id._last_vend(),
+                                  credit_valid=credit_valid)
+        return {
+            'type': 'ir.actions.client', 'tag': 'display_notification',
+            'params': {'type': 'info', 'sticky': False,
+                       'message': self.env._("Card job %(job)s sent to %(bridge)s.", job=job.id,
+                                             bridge=self.bridge_id.name),
+                       'next': {'type': 'ir.actions.act_window_close'}},
+        }
