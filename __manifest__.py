@@ -37,6 +37,7 @@ operation of a card-based prepaid system; postings to accounting.
         'wizard/prepaid_credit_recovery_views.xml',
         'views/prepaid_card_views.xml',
         'views/prepaid_card_bridge_views.xml',
+        'views/pos_config_views.xml',
         'views/prepaid_account_views.xml',
         'views/prepaid_vend_views.xml',
         'views/prepaid_operation_views.xml',

@@ -12,3 +12,4 @@ from . import prepaid_card
 from . import prepaid_card_writeback
 from . import prepaid_card_bridge
 from . import prepaid_card_job
+from . import pos_config

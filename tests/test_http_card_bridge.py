@@ -17,6 +17,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.tools import config
 
 from card_bridge import client as bridge_client
+from card_bridge import cli
 from card_bridge.cli import serve
 from card_bridge.protocol import JobGuard, request_headers
 from card_bridge.vpcd import VpcdCard
@@ -211,3 +212,46 @@ class TestCardBridgeEndToEnd(HttpCase):
         self.bridge.action_revoke()
         with self.over_http(), self.assertRaisesRegex(bridge_client.ServerError, 'not authenticated'):
             server.poll(wait=0)
+
+    def test_bridge_refuses_tampered_expired_replayed_and_foreign_jobs(self):
+        """Jobs that did not come from this server for this bridge never touch the card."""
+        server, guard = self.paired()
+        self.insert()
+        card_job = self.account._issue_card(self.chip.serial.hex())
+        job = self.env['prepaid.card.job']._create_for(self.bridge, 'write', card_job, self.vend)
+        genuine = job._signed_payload()
+        tampered = {**genuine, 'writes': {'32': 'ff' * 8}}
+        unsigned = {k: v for k, v in genuine.items() if k != 'signature'}
+        expired_job = self.env['prepaid.card.job']._create_for(self.bridge, 'write', card_job, self.vend)
+        expired_job.expires_at = time.time() - 1
+        expired = expired_job._signed_payload()
+        other = self.env['prepaid.card.bridge'].create({'name': 'Till 2'})
+        other.sudo()._pair(other.pairing_code)
+        foreign = self.env['prepaid.card.job']._create_for(other, 'write', card_job, self.vend)._signed_payload()
+        before = self.chip.read(0, 256)
+
+        class Replaying(bridge_client.ServerClient):
+            messages = []
+
+            def poll(self, wait=20, readers=()):
+                return self.messages
+
+        replaying = Replaying(server.url, server.bridge_id, server.secret)
+        runs = []
+        real_run_job = cli.run_job
+
+        def counting_run_job(*args):
+            runs.append(args[0]['job_id'])
+            return real_run_job(*args)
+
+        with patch.object(cli, 'run_job', counting_run_job):
+            replaying.messages = [tampered, unsigned, expired, foreign]
+            self.run_bridge_once(replaying, guard)
+            self.assertEqual(runs, [])
+            self.assertEqual(self.chip.read(0, 256), before)
+            replaying.messages = [genuine, genuine]          # the same job twice: run once
+            job.state = 'sent'                               # as the server's poll would have
+            self.run_bridge_once(replaying, guard)
+        self.assertEqual(runs, [job.id])
+        self.assertEqual(job.state, 'done')
+        self.assertEqual(self.vend.state, 'written')
