@@ -14,6 +14,7 @@ if ACTION == 'pair':
         bridge = Bridge.browse()
     bridge = bridge or Bridge.create({'name': 'Demo workstation'})
     bridge.action_new_pairing_code()
+    env.ref('prepaid_electricity.pos_config_vending_demo').prepaid_bridge_id = bridge  # noqa: F821
     env.cr.commit()  # noqa: F821
     print(f"PAIRING_CODE={bridge.pairing_code}")
 elif ACTION == 'issue':

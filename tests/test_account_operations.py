@@ -300,7 +300,7 @@ class TestAccountOperations(PrepaidCommon):
         self.insert_card(account)
         self.env.flush_all()
         self.env.invalidate_all()
-        with self.assertQueryCount(__system__=30):
+        with self.assertQueryCount(__system__=23):
             account._vend('energy', Decimal('5'))
             self.env.flush_all()
 

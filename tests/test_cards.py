@@ -192,6 +192,17 @@ class TestCards(PrepaidCommon):
             self.env['prepaid.card']._read_card(bytes(forged))
         with self.assertRaisesRegex(UserError, 'incomplete'):
             self.env['prepaid.card']._read_card(self.card.read(0, 100))
+        stranger = VirtualSle4442(serial=b'\x03' * 8)
+        from ..domain import card_format
+        image = card_format.CardImage(station_code='654321', customer_number='999999999999', meter_number='1',
+                                      sequence=1, credit=Decimal(10))
+        master = bytes.fromhex(self.keys['654321']['1'])
+        stranger.present_psc(card_crypto.TRANSPORT_PSC)
+        for address, data in card_format.encode(image, stranger.serial, card_crypto.diversify(
+                master, '654321', stranger.serial)).items():
+            stranger.write(address, data)
+        with self.assertRaisesRegex(UserError, 'No customer has the number 999999999999'):
+            self.read(stranger)
         self.account.with_user(self.manager).action_deactivate()
         with self.assertRaisesRegex(UserError, 'cannot be used'):
             self.read()

@@ -73,3 +73,10 @@ class Sle4442AcsDriver(CardDriver):
 
     def change_psc(self, psc):
         self._transmit([0xFF, 0xD2, 0x00, 0x01, 0x03, *psc], "change PSC")
+
+    def read_protection(self):
+        return self._transmit([0xFF, 0xB2, 0x00, 0x00, 0x04], "read protection bits")
+
+    def burn_protection(self, address, data):
+        """Write-protect bytes of the first 32 for good (they must already hold `data`)."""
+        self._transmit([0xFF, 0xD1, 0x00, address, len(data), *data], "burn protection")
