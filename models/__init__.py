@@ -13,3 +13,5 @@ from . import prepaid_card_writeback
 from . import prepaid_card_bridge
 from . import prepaid_card_job
 from . import pos_config
+from . import res_company
+from . import res_config_settings

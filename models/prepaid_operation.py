@@ -50,6 +50,8 @@ class PrepaidOperation(models.Model):
     sold_cumulative_energy = fields.Float(
         digits=ENERGY_DIGITS, readonly=True,
         help="Cumulative net energy sold by the system for this meter (credit recovery check).")
+    payment_id = fields.Many2one('account.payment', readonly=True, index='btree_not_null',
+                                 help="The refund paid out (suspend and refund).")
     note = fields.Text(readonly=True)
 
     @api.model_create_multi

@@ -71,6 +71,8 @@ class PrepaidVend(models.Model):
     is_recovered = fields.Boolean(string='Credit Recovered', readonly=True,
                                   help="The credit of this vend was restored once by a credit recovery.")
     rewrite_count = fields.Integer(readonly=True)
+    payment_id = fields.Many2one('account.payment', readonly=True, index='btree_not_null', copy=False,
+                                 help="The payment posted for this vend (backend sales).")
     client_request_id = fields.Char(readonly=True, copy=False,
                                     help="Identifier sent by the client; the same request twice "
                                          "gives this same vend.")
@@ -113,6 +115,25 @@ class PrepaidVend(models.Model):
     def _is_last_vend(self):
         self.ensure_one()
         return self.sequence == self.account_id.purchase_sequence and self.meter_id == self.account_id.meter_id
+
+    # ------------------------------------------------------------------ accounting
+    def _post_payment(self, journal):
+        """Post the customer's payment of a backend vend in `journal`, against the company's
+        prepaid electricity liability (or revenue). Nothing is posted for a zero amount."""
+        self.ensure_one()
+        if self.payment_id or not self.amount_due:
+            return self.payment_id
+        company = self.company_id
+        payment = self.env['account.payment'].create({
+            'payment_type': 'inbound', 'partner_type': 'customer', 'partner_id': self.partner_id.id,
+            'amount': self.amount_due, 'currency_id': self.currency_id.id, 'journal_id': journal.id,
+            'company_id': company.id, 'memo': self.env._("Electricity %(vend)s, customer %(number)s",
+                                                         vend=self.name, number=self.account_id.number),
+            'destination_account_id': company._prepaid_income_account().id,
+        })
+        payment.action_post()
+        self.payment_id = payment
+        return payment
 
     # ------------------------------------------------------------------ card
     def _card_image(self):

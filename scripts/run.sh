@@ -10,7 +10,7 @@ RUN="$RT/run"; mkdir -p "$RUN"
 bash "$ADDON_DIR/scripts/stop.sh" >/dev/null 2>&1 || true
 if db_exists "$DB" && [ -f "$RT/data/.$DB.installed" ]; then
   echo "[run] updating prepaid_electricity in $DB"
-  odoo module upgrade -c "$CONF" -d "$DB" prepaid_electricity >"$RUN/upgrade.log" 2>&1 \
+  odoo -c "$CONF" -d "$DB" -u prepaid_electricity --stop-after-init --no-http >"$RUN/upgrade.log" 2>&1 \
     || { tail -40 "$RUN/upgrade.log"; exit 1; }
 else
   ensure_base_db "$DB" --with-demo

@@ -19,6 +19,10 @@ class PrepaidAccountRefund(models.TransientModel):
     refund_price = fields.Float(digits=PRICE_DIGITS, compute='_compute_refund', string='Refund Price')
     money_balance = fields.Monetary(related='account_id.money_balance')
     refund_amount = fields.Monetary(compute='_compute_refund')
+    journal_id = fields.Many2one(
+        'account.journal', string='Refund Journal', required=True, domain="[('type', 'in', ('cash', 'bank'))]",
+        default=lambda self: self.env['account.journal'].search(
+            [*self.env['account.journal']._check_company_domain(self.env.company), ('type', '=', 'cash')], limit=1))
     note = fields.Text()
 
     @api.depends('account_id', 'refund_energy')
@@ -45,6 +49,23 @@ class PrepaidAccountRefund(models.TransientModel):
         energy_amount = (billing_energy * price).quantize(precision, ROUND_HALF_UP)
         return energy_amount + to_decimal(self.account_id.money_balance)
 
+    def _post_refund(self, amount):
+        """Pay the refund back out of `journal_id`, against the prepaid electricity liability
+        (or revenue) the sales were posted to."""
+        account = self.account_id
+        if not amount:
+            return self.env['account.payment']
+        company = account.company_id
+        # sudo: a manager refunds without being an accountant; the operation record audits it
+        payment = self.env['account.payment'].sudo().create({
+            'payment_type': 'outbound', 'partner_type': 'customer', 'partner_id': account.partner_id.id,
+            'amount': float(amount), 'journal_id': self.journal_id.id, 'company_id': company.id,
+            'memo': self.env._("Electricity refund, customer %(number)s", number=account.number),
+            'destination_account_id': company.sudo()._prepaid_income_account().id,
+        })
+        payment.action_post()
+        return payment
+
     def action_confirm(self):
         self.ensure_one()
         account = self.account_id
@@ -63,9 +84,10 @@ class PrepaidAccountRefund(models.TransientModel):
                 energy=self.refund_energy, meter=account.meter_id.number, sold=sold))
         price = self._refund_price()
         amount = self._refund_amount(price)
+        payment = self._post_refund(amount)
         account._record_operation('refund', refund_energy=self.refund_energy,
                                   refund_amount=float(amount), amount_before=account.money_balance,
-                                  note=self.note)
+                                  payment_id=payment.id, note=self.note)
         account._release_meter()
         account.write({'state': 'deactivated', 'money_balance': 0.0, 'is_credit_valid': False})
         return {'type': 'ir.actions.act_window_close'}

@@ -16,6 +16,10 @@ class PrepaidVendCreate(models.TransientModel):
     tariff_id = fields.Many2one(related='account_id.tariff_id')
     money_balance = fields.Monetary(related='account_id.money_balance')
     currency_id = fields.Many2one(related='account_id.currency_id')
+    journal_id = fields.Many2one(
+        'account.journal', string='Payment Journal', required=True, domain="[('type', 'in', ('cash', 'bank'))]",
+        default=lambda self: self.env['account.journal'].search(
+            [*self.env['account.journal']._check_company_domain(self.env.company), ('type', '=', 'cash')], limit=1))
     # One id per wizard: a double click on Confirm gives the same vend, never two.
     client_request_id = fields.Char(default=lambda self: str(uuid.uuid4()), readonly=True)
 
@@ -25,6 +29,8 @@ class PrepaidVendCreate(models.TransientModel):
     def action_confirm(self):
         self.ensure_one()
         vend = self.account_id._vend(*self._request_args(), client_request_id=self.client_request_id)
+        # sudo: operators take payments without being accountants; the vend is the authority
+        vend.sudo()._post_payment(self.journal_id)
         return {
             'type': 'ir.actions.act_window', 'res_model': 'prepaid.vend', 'res_id': vend.id,
             'view_mode': 'form',

@@ -1,0 +1,40 @@
+from odoo import api, fields, models
+
+
+class ResCompany(models.Model):
+    """Where the money of electricity sales goes: by default a prepaid electricity liability
+    (deferred revenue: the energy is delivered later, by the meter), or revenue directly."""
+    _inherit = 'res.company'
+
+    prepaid_income_mode = fields.Selection(
+        [('liability', 'Prepaid electricity liability (deferred revenue)'), ('revenue', 'Revenue')],
+        string='Electricity Sales Posted To', default='liability', required=True)
+    prepaid_liability_account_id = fields.Many2one(
+        'account.account', string='Prepaid Electricity Liability', check_company=True,
+        domain="[('account_type', '=', 'liability_current')]")
+    prepaid_revenue_account_id = fields.Many2one(
+        'account.account', string='Electricity Revenue', check_company=True,
+        domain="[('account_type', 'in', ('income', 'income_other'))]")
+
+    def _prepaid_income_account(self):
+        """The account electricity sales and refunds are posted to, created when missing."""
+        self.ensure_one()
+        if self.prepaid_income_mode == 'revenue':
+            if not self.prepaid_revenue_account_id:
+                self.prepaid_revenue_account_id = self.env['account.account'].search(
+                    [*self.env['account.account']._check_company_domain(self), ('account_type', '=', 'income')],
+                    limit=1)
+            return self.prepaid_revenue_account_id
+        if not self.prepaid_liability_account_id:
+            self.prepaid_liability_account_id = self.env['account.account'].create({
+                'name': self.env._("Prepaid electricity received"), 'code': self._prepaid_free_code('2241'),
+                'account_type': 'liability_current', 'company_ids': [self.id]})
+        return self.prepaid_liability_account_id
+
+    def _prepaid_free_code(self, prefix):
+        Account = self.env['account.account']
+        for suffix in range(1, 100):
+            code = f'{prefix}{suffix:02d}'
+            if not Account.search_count([*Account._check_company_domain(self), ('code', '=', code)], limit=1):
+                return code
+        return f'{prefix}99'

@@ -1,0 +1,54 @@
+from odoo.tests import tagged
+
+from .common import PrepaidCommon
+
+
+@tagged('post_install', '-at_install')
+class TestAccounting(PrepaidCommon):
+    """Backend sales and refunds reach the ledgers."""
+
+    def _liability_balance(self):
+        account = self.env.company._prepaid_income_account()
+        lines = self.env['account.move.line'].search([('account_id', '=', account.id), ('parent_state', '=', 'posted')])
+        return round(sum(lines.mapped('credit')) - sum(lines.mapped('debit')), 2)
+
+    def test_backend_sale_posts_a_payment_to_the_liability(self):
+        account = self.open_account(quantity='61')
+        self.insert_card(account)
+        wizard = self.env['prepaid.vend.create'].with_user(self.operator).create({
+            'account_id': account.id, 'method': 'energy', 'quantity': 61})
+        self.assertEqual(wizard.journal_id.type, 'cash')
+        wizard.action_confirm()
+        vend = account.vend_ids.sorted('sequence')[-1]
+        self.assertEqual(self.env.company.prepaid_income_mode, 'liability')
+        self.assertRecordValues(vend.payment_id, [{'amount': 122.0, 'state': 'in_process', 'payment_type': 'inbound',
+                                                   'partner_id': self.partner.id}])
+        liability = self.env.company.prepaid_liability_account_id
+        self.assertEqual(liability.account_type, 'liability_current')
+        self.assertEqual(self._liability_balance(), 122.0)
+        # a double click gives one vend and one payment
+        wizard.action_confirm()
+        self.assertEqual(len(account.vend_ids), 2)
+        self.assertEqual(self._liability_balance(), 122.0)
+
+    def test_refund_pays_back_from_the_liability(self):
+        account = self.open_account(quantity='61')
+        self.insert_card(account)
+        self.env['prepaid.vend.create'].create({'account_id': account.id, 'quantity': 50}).action_confirm()
+        self.assertEqual(self._liability_balance(), 100.0)
+        self.env['prepaid.account.refund'].with_user(self.manager).create({
+            'account_id': account.id, 'refund_energy': 30}).action_confirm()
+        refund = account.operation_ids.filtered(lambda o: o.kind == 'refund')
+        self.assertRecordValues(refund.payment_id, [{'amount': 60.0, 'payment_type': 'outbound'}])
+        self.assertEqual(self._liability_balance(), 40.0)
+
+    def test_revenue_mode(self):
+        revenue = self.env['account.account'].search(
+            [*self.env['account.account']._check_company_domain(self.env.company), ('account_type', '=', 'income')],
+            limit=1)
+        self.env.company.write({'prepaid_income_mode': 'revenue', 'prepaid_revenue_account_id': revenue.id})
+        account = self.open_account(quantity='61')
+        self.insert_card(account)
+        self.env['prepaid.vend.create'].create({'account_id': account.id, 'quantity': 10}).action_confirm()
+        payment = account.vend_ids.sorted('sequence')[-1].payment_id
+        self.assertEqual(payment.destination_account_id, revenue)
