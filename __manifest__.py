@@ -19,6 +19,7 @@ operation of a card-based prepaid system; postings to accounting.
         'security/ir.model.access.csv',
         'security/prepaid_electricity_security.xml',
         'data/ir_sequence_data.xml',
+        'data/product_data.xml',
         'views/prepaid_electricity_menus.xml',
         'wizard/prepaid_station_code_change_views.xml',
         'views/prepaid_station_views.xml',
@@ -52,6 +53,7 @@ operation of a card-based prepaid system; postings to accounting.
             'prepaid_electricity/static/tests/tours/**/*',
         ],
     },
+    'post_init_hook': '_post_init_hook',
     'application': True,
     'installable': True,
 }

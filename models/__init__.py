@@ -15,3 +15,5 @@ from . import prepaid_card_job
 from . import pos_config
 from . import res_company
 from . import res_config_settings
+from . import pos_order
+from . import pos_order_line

@@ -31,6 +31,20 @@ class ResCompany(models.Model):
                 'account_type': 'liability_current', 'company_ids': [self.id]})
         return self.prepaid_liability_account_id
 
+    def write(self, vals):
+        result = super().write(vals)
+        if {'prepaid_income_mode', 'prepaid_liability_account_id', 'prepaid_revenue_account_id'} & set(vals):
+            self._prepaid_sync_product_account()
+        return result
+
+    def _prepaid_sync_product_account(self):
+        """The Electricity product's income account follows the company's choice, so POS
+        session closing posts electricity sales where the accountant wants them."""
+        product = self.env.ref('prepaid_electricity.product_electricity', raise_if_not_found=False)
+        for company in self.filtered('chart_template'):
+            if product:
+                product.with_company(company).property_account_income_id = company._prepaid_income_account()
+
     def _prepaid_free_code(self, prefix):
         Account = self.env['account.account']
         for suffix in range(1, 100):

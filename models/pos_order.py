@@ -1,0 +1,35 @@
+from decimal import Decimal
+
+from odoo import models
+from odoo.exceptions import UserError
+from odoo.tools import float_compare
+
+
+class PosOrder(models.Model):
+    _inherit = 'pos.order'
+
+    def _process_saved_order(self, draft):
+        """Once a POS order is paid, make the vend of each electricity line (idempotent on the
+        line: a resent or resynchronised order never makes a second vend) and queue its card
+        write on the POS's card bridge."""
+        order_id = super()._process_saved_order(draft)
+        if not draft and self.state in ('paid', 'done', 'invoiced'):
+            self._create_prepaid_vends()
+        return order_id
+
+    def _create_prepaid_vends(self):
+        for line in self.lines.filtered(lambda l: l.prepaid_account_id and not l.prepaid_vend_id):
+            vend = line.prepaid_account_id._vend(
+                line.prepaid_method or 'energy', Decimal(f'{line.prepaid_quantity:.2f}'),
+                client_request_id=f'pos-line-{line.uuid or line.id}', channel='pos',
+                extra_vals={'pos_order_line_id': line.id})
+            # The POS only showed the server's quote; the server checks the price again.
+            if float_compare(vend.amount_due, line.price_subtotal_incl, precision_rounding=self.currency_id.rounding):
+                raise UserError(self.env._(
+                    "The electricity line of %(customer)s is priced %(line)s but the vend costs %(vend)s: "
+                    "quote it again.", customer=vend.account_id.number, line=line.price_subtotal_incl,
+                    vend=vend.amount_due))
+            line.prepaid_vend_id = vend
+            bridge = self.config_id.prepaid_bridge_id
+            if bridge and vend.account_id.card_id:
+                vend._queue_card_write(bridge)

@@ -1,0 +1,55 @@
+from odoo.addons.point_of_sale.tests.common import TestPoSCommon
+from odoo.fields import Command
+from odoo.tests import tagged
+
+
+@tagged('post_install', '-at_install')
+class TestPosVending(TestPoSCommon):
+    """The server side of vending at the POS: a paid order makes one vend per electricity
+    line, never two, and the sale is posted to the prepaid electricity liability."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # the cashier of these POS tests sells electricity
+        cls.env.user.sudo().group_ids = [Command.link(cls.env.ref('prepaid_electricity.prepaid_electricity_group_operator').id)]
+        env = cls.env(su=True)   # fixtures are the administrator's
+        cls.config = cls.basic_config
+        station = env['prepaid.station'].create({'name': 'POS Station', 'code': '626262'})
+        tariff = env['prepaid.tariff'].create({'name': 'POS 2.0', 'price': 2.0})
+        meter_type = env['prepaid.meter.type'].create({'name': 'POS type'})
+        meter = env['prepaid.meter'].create({'number': '626200000001', 'meter_type_id': meter_type.id})
+        cls.account = env['prepaid.account'].create({
+            'partner_id': env['res.partner'].create({'name': 'POS Customer'}).id, 'meter_id': meter.id,
+            'tariff_id': tariff.id, 'station_id': station.id})
+        cls.account.purchase_sequence = 1   # not a first vend: no preset
+        cls.account = cls.account.with_env(cls.env)
+        cls.product = env.ref('prepaid_electricity.product_electricity')
+        env.company._prepaid_sync_product_account()
+        cls.product = cls.product.with_env(cls.env)
+
+    def electricity_order(self, energy, amount, uuid=None):
+        return self.create_ui_order_data([{
+            'product': self.product, 'quantity': 1, 'price_unit': amount, 'price_subtotal': amount,
+            'price_subtotal_incl': amount, 'prepaid_account_id': self.account.id, 'prepaid_method': 'energy',
+            'prepaid_quantity': energy}], uuid=uuid)
+
+    def test_order_synced_twice_makes_one_vend(self):
+        self.open_new_session()
+        data = self.electricity_order(61, 122.0)
+        self.env['pos.order'].sync_from_ui([data])
+        self.env['pos.order'].sync_from_ui([data])
+        order = self.env['pos.order'].search([('uuid', '=', data['uuid'])])
+        self.assertEqual(len(order), 1)
+        vend = order.lines.prepaid_vend_id
+        self.assertRecordValues(vend, [{'amount_due': 122.0, 'energy_bought': 61.0, 'channel': 'pos',
+                                        'pos_order_line_id': order.lines.id, 'sequence': 2}])
+        self.assertEqual(len(self.account.vend_ids), 1)
+
+    def test_session_closing_posts_to_the_liability(self):
+        self.open_new_session()
+        self.env['pos.order'].sync_from_ui([self.electricity_order(61, 122.0)])
+        self.pos_session.action_pos_session_validate()
+        liability = self.env.company.prepaid_liability_account_id
+        lines = self.env['account.move.line'].search([('account_id', '=', liability.id), ('parent_state', '=', 'posted')])
+        self.assertAlmostEqual(sum(lines.mapped('credit')) - sum(lines.mapped('debit')), 122.0)
