@@ -24,9 +24,17 @@ class CardBridgeController(http.Controller):
         except ValueError:
             return data, None
 
-    def _bridge(self, data):
-        # sudo: the request is authenticated by the bridge signature, not by a user session
-        return request.env['prepaid.card.bridge'].sudo()._authenticate(request.httprequest.headers, data)
+    def _signed_request(self):
+        """(bridge, body) of a request signed by a paired bridge, or (None, error response)."""
+        data, body = self._body()
+        try:
+            # sudo: the request is authenticated by the bridge signature, not by a user session
+            bridge = request.env['prepaid.card.bridge'].sudo()._authenticate(request.httprequest.headers, data)
+        except AccessDenied:
+            return None, self._reply({'error': "bridge not authenticated"}, 403)
+        if not isinstance(body, dict):
+            return None, self._reply({'error': "expected a JSON object"}, 400)
+        return bridge, body
 
     @http.route('/prepaid/bridge/pair', type='http', auth='none', methods=['POST'], csrf=False, readonly=False)
     def pair(self):
@@ -42,13 +50,9 @@ class CardBridgeController(http.Controller):
 
     @http.route('/prepaid/bridge/poll', type='http', auth='none', methods=['POST'], csrf=False, readonly=False)
     def poll(self):
-        data, body = self._body()
-        try:
-            bridge = self._bridge(data)
-        except AccessDenied:
-            return self._reply({'error': "bridge not authenticated"}, 403)
-        if not isinstance(body, dict):
-            return self._reply({'error': "expected a JSON object"}, 400)
+        bridge, body = self._signed_request()
+        if bridge is None:
+            return body
         if body.get('readers') is not None:
             bridge.readers = body['readers']
         wait = min(max(int(body.get('wait') or 0), 0), MAX_WAIT)
@@ -66,13 +70,9 @@ class CardBridgeController(http.Controller):
 
     @http.route('/prepaid/bridge/result', type='http', auth='none', methods=['POST'], csrf=False, readonly=False)
     def result(self):
-        data, body = self._body()
-        try:
-            bridge = self._bridge(data)
-        except AccessDenied:
-            return self._reply({'error': "bridge not authenticated"}, 403)
-        if not isinstance(body, dict):
-            return self._reply({'error': "expected a JSON object"}, 400)
+        bridge, body = self._signed_request()
+        if bridge is None:
+            return body
         try:
             job = request.env['prepaid.card.job'].sudo()._apply_result(bridge, body)
         except UserError as error:
@@ -81,12 +81,10 @@ class CardBridgeController(http.Controller):
 
     @http.route('/prepaid/bridge/event', type='http', auth='none', methods=['POST'], csrf=False, readonly=False)
     def event(self):
-        data, body = self._body()
-        try:
-            bridge = self._bridge(data)
-        except AccessDenied:
-            return self._reply({'error': "bridge not authenticated"}, 403)
-        if not isinstance(body, dict) or body.get('event') not in ('inserted', 'removed'):
+        bridge, body = self._signed_request()
+        if bridge is None:
+            return body
+        if body.get('event') not in ('inserted', 'removed'):
             return self._reply({'error': "unknown event"}, 400)
         bridge.card_serial = body.get('serial') if body['event'] == 'inserted' else False
         return self._reply({'ok': True})

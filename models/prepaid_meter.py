@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..tools import ENERGY_DIGITS
+from ..tools import ENERGY_DIGITS, check_levels
 
 
 class PrepaidMeter(models.Model):
@@ -64,10 +64,7 @@ class PrepaidMeter(models.Model):
 
     @api.constrains('alarm_energy', 'pretrip_energy', 'hoarding_energy')
     def _check_levels(self):
-        for meter in self:
-            if not 0 <= meter.pretrip_energy <= meter.alarm_energy <= meter.hoarding_energy:
-                raise ValidationError(self.env._(
-                    "Levels must satisfy 0 ≤ pre-trip ≤ alarm ≤ hoarding limit."))
+        check_levels(self, self.env._("Levels must satisfy 0 ≤ pre-trip ≤ alarm ≤ hoarding limit."))
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_used(self):

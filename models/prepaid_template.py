@@ -1,7 +1,6 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
 
-from ..tools import ENERGY_DIGITS
+from ..tools import ENERGY_DIGITS, check_levels
 
 
 class PrepaidTemplate(models.Model):
@@ -29,7 +28,4 @@ class PrepaidTemplate(models.Model):
 
     @api.constrains('alarm_energy', 'pretrip_energy', 'hoarding_energy')
     def _check_levels(self):
-        for template in self:
-            if not 0 <= template.pretrip_energy <= template.alarm_energy <= template.hoarding_energy:
-                raise ValidationError(self.env._(
-                    "Levels must satisfy 0 ≤ pre-trip ≤ alarm ≤ hoarding limit."))
+        check_levels(self, self.env._("Levels must satisfy 0 ≤ pre-trip ≤ alarm ≤ hoarding limit."))

@@ -1,6 +1,8 @@
 """Small helpers shared by the Odoo layer (no models here)."""
 from decimal import Decimal
 
+from odoo.exceptions import ValidationError
+
 ENERGY_DIGITS = (16, 2)     # kWh, stored as numeric(16, 2)
 PRICE_DIGITS = (16, 4)      # yuan per kWh, 4 decimals
 
@@ -13,3 +15,16 @@ def to_decimal(value, places=2):
     if isinstance(value, Decimal):
         return value.quantize(Decimal(1).scaleb(-places))
     return Decimal(f'{value:.{places}f}')
+
+
+def check_levels(records, message):
+    """Pre-trip <= alarm <= hoarding limit, all >= 0 (meters and templates)."""
+    for record in records:
+        if not 0 <= record.pretrip_energy <= record.alarm_energy <= record.hoarding_energy:
+            raise ValidationError(message)
+
+
+def default_cash_journal(env):
+    """The company's first cash journal: where counter sales and refunds are paid by default."""
+    return env['account.journal'].search(
+        [*env['account.journal']._check_company_domain(env.company), ('type', '=', 'cash')], limit=1)

@@ -3,7 +3,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools import ENERGY_DIGITS, PRICE_DIGITS, to_decimal
+from ..tools import ENERGY_DIGITS, PRICE_DIGITS, default_cash_journal, to_decimal
 
 
 class PrepaidAccountRefund(models.TransientModel):
@@ -21,8 +21,7 @@ class PrepaidAccountRefund(models.TransientModel):
     refund_amount = fields.Monetary(compute='_compute_refund')
     journal_id = fields.Many2one(
         'account.journal', string='Refund Journal', required=True, domain="[('type', 'in', ('cash', 'bank'))]",
-        default=lambda self: self.env['account.journal'].search(
-            [*self.env['account.journal']._check_company_domain(self.env.company), ('type', '=', 'cash')], limit=1))
+        default=lambda self: default_cash_journal(self.env))
     note = fields.Text()
 
     @api.depends('account_id', 'refund_energy')

@@ -2,6 +2,8 @@ import uuid
 
 from odoo import fields, models
 
+from ..tools import default_cash_journal
+
 
 class PrepaidVendCreate(models.TransientModel):
     """Sell electricity from the backend (stations without a POS)."""
@@ -18,8 +20,7 @@ class PrepaidVendCreate(models.TransientModel):
     currency_id = fields.Many2one(related='account_id.currency_id')
     journal_id = fields.Many2one(
         'account.journal', string='Payment Journal', required=True, domain="[('type', 'in', ('cash', 'bank'))]",
-        default=lambda self: self.env['account.journal'].search(
-            [*self.env['account.journal']._check_company_domain(self.env.company), ('type', '=', 'cash')], limit=1))
+        default=lambda self: default_cash_journal(self.env))
     # One id per wizard: a double click on Confirm gives the same vend, never two.
     client_request_id = fields.Char(default=lambda self: str(uuid.uuid4()), readonly=True)
 
