@@ -71,6 +71,11 @@ class PrepaidAccount(models.Model):
 
     _number_uniq = models.Constraint('unique(number)', "The customer number must be unique.")
 
+    @api.depends('number', 'partner_id.name')
+    def _compute_display_name(self):
+        for account in self:
+            account.display_name = f'{account.number} {account.partner_id.name or ""}'.strip()
+
     def _compute_counts(self):
         vends = dict(self.env['prepaid.vend']._read_group(
             [('account_id', 'in', self.ids)], ['account_id'], ['__count']))

@@ -27,8 +27,8 @@ class PrepaidMeter(models.Model):
              "Secondary side: the credit written is credit ÷ multiplier, price unchanged.")
     constant = fields.Integer(string='Meter Constant (imp/kWh)', default=1600)
     start_reading = fields.Integer(string='Start Reading (kWh)')
-    alarm_energy = fields.Float(digits=ENERGY_DIGITS, default=20.0, tracking=True)
-    pretrip_energy = fields.Float(digits=ENERGY_DIGITS, default=10.0, tracking=True)
+    alarm_energy = fields.Float(string='Alarm Level', digits=ENERGY_DIGITS, default=20.0, tracking=True)
+    pretrip_energy = fields.Float(string='Pre-trip Level', digits=ENERGY_DIGITS, default=10.0, tracking=True)
     hoarding_energy = fields.Float(string='Hoarding Limit', digits=ENERGY_DIGITS, default=9999.0, tracking=True)
     account_id = fields.Many2one('prepaid.account', string='Customer Account', readonly=True,
                                  index='btree_not_null')

@@ -16,9 +16,9 @@ class PrepaidTemplate(models.Model):
     area_id = fields.Many2one('prepaid.area', check_company=True)
     meter_type_id = fields.Many2one('prepaid.meter.type', required=True)
     tariff_id = fields.Many2one('prepaid.tariff', required=True, check_company=True)
-    alarm_energy = fields.Float(digits=ENERGY_DIGITS, default=20.0)
-    pretrip_energy = fields.Float(digits=ENERGY_DIGITS, default=10.0)
-    hoarding_energy = fields.Float(digits=ENERGY_DIGITS, default=9999.0)
+    alarm_energy = fields.Float(string='Alarm Level', digits=ENERGY_DIGITS, default=20.0)
+    pretrip_energy = fields.Float(string='Pre-trip Level', digits=ENERGY_DIGITS, default=10.0)
+    hoarding_energy = fields.Float(string='Hoarding Limit', digits=ENERGY_DIGITS, default=9999.0)
     company_id = fields.Many2one('res.company', required=True, default=lambda self: self.env.company)
     active = fields.Boolean(default=True)
 

@@ -31,11 +31,11 @@ class PrepaidAccountOpen(models.TransientModel):
         string='Metering Side', default='none', required=True)
     constant = fields.Integer(string='Meter Constant (imp/kWh)', default=1600)
     start_reading = fields.Integer(string='Start Reading (kWh)')
-    alarm_energy = fields.Float(digits=ENERGY_DIGITS, compute='_compute_from_template', store=True, readonly=False,
+    alarm_energy = fields.Float(string='Alarm Level', digits=ENERGY_DIGITS, compute='_compute_from_template', store=True, readonly=False,
                                     precompute=True)
-    pretrip_energy = fields.Float(digits=ENERGY_DIGITS, compute='_compute_from_template', store=True, readonly=False,
+    pretrip_energy = fields.Float(string='Pre-trip Level', digits=ENERGY_DIGITS, compute='_compute_from_template', store=True, readonly=False,
                                     precompute=True)
-    hoarding_energy = fields.Float(digits=ENERGY_DIGITS, compute='_compute_from_template', store=True, readonly=False,
+    hoarding_energy = fields.Float(string='Hoarding Limit', digits=ENERGY_DIGITS, compute='_compute_from_template', store=True, readonly=False,
                                     precompute=True)
 
     @api.depends('station_id')
