@@ -46,8 +46,9 @@ def measure(env, label):
 def generate_population(cr, with_vends):
     """Accounts (with meters and partners) and, optionally, their vend history, all in SQL."""
     cr.execute(SQL("""
-        INSERT INTO prepaid_station (name, code, preset_energy, payment_precision, energy_step, company_id, active)
-        VALUES ('Bench', '990000', 20, '0.01', 1, 1, true) ON CONFLICT DO NOTHING;
+        INSERT INTO prepaid_station (name, code, preset_energy, payment_precision, energy_step, key_version,
+                                     company_id, active)
+        VALUES ('Bench', '990000', 20, '0.01', 1, 1, 1, true) ON CONFLICT DO NOTHING;
         INSERT INTO prepaid_tariff (name, kind, price, period, company_id, active)
         SELECT 'Bench 2.0', 'flat', 2.0, 'year', 1, true
         WHERE NOT EXISTS (SELECT 1 FROM prepaid_tariff WHERE name = 'Bench 2.0');
