@@ -1,106 +1,155 @@
 """A virtual SLE4442 memory card that behaves like the chip.
 
-256 bytes of EEPROM; the first 32 bytes are guarded by protection bits that can only be
-burnt, never cleared; writes need the 3-byte PSC to have been presented; a wrong PSC costs
-one of three tries and a card whose error counter reaches zero is locked for good (it can
-still be read); the right PSC resets the counter to 3. Writes without the PSC are silently
-ignored, as on the chip."""
+- 256 bytes of main memory (EEPROM), always readable. A blank card's user area reads FF.
+- Bytes 0x00-0x1F are the factory area (ATR header 0xA2131091 at 0x00, the card serial at
+  0x08-0x0F); their protection bits are burnt at the factory, so they can never be written.
+- Protection memory: 32 bits, one per byte of 0x00-0x1F, read as 4 bytes, least significant
+  bit first (bit 0 of the first byte is address 0x00). As on the chip, a bit at 1 means
+  writable and 0 means write-protected for good: burning only clears bits, nothing sets
+  them again. Burning a byte's bit needs the byte to hold the given value (the chip compares).
+- Security memory: the 3-byte PSC (programmable security code) and the error counter (3
+  tries). A wrong PSC costs a try; the right one resets the counter to 3 and unlocks writes
+  until the card is powered off; at 0 tries the card is locked for good (still readable,
+  never writable, the PSC is not even compared any more). The transport PSC of a new card is
+  FFFFFF.
+- Writes (main memory, protection, PSC) without a verified PSC are silently ignored, as on
+  the chip; so are writes to protected bytes.
+
+`to_bytes()` / `from_bytes()` keep the whole state (memory, protection, PSC, counter) so tests
+and demos can persist a card.
+
+Self-contained on purpose (standard library only, no relative imports): the card bridge
+loads this file by path to emulate a card behind pcscd's vpcd driver.
+"""
 import os
 
-# Self-contained on purpose (no imports): card_bridge loads this file to emulate a card.
-SERIAL_SLICE = slice(0x08, 0x10)
-
 SIZE = 256
-PROTECTED = 32
+PROTECTED = 32                          # bytes covered by protection bits
+SERIAL_SLICE = slice(0x08, 0x10)
+ATR_HEADER = bytes.fromhex('A2131091')
 TRANSPORT_PSC = b'\xff\xff\xff'
+MAX_TRIES = 3
+STATE_SIZE = SIZE + PROTECTED // 8 + 3 + 1
+_COUNTER_BITS = {3: 0x07, 2: 0x03, 1: 0x01, 0: 0x00}
 
 
 class VirtualSle4442:
 
     def __init__(self, serial=None, psc=TRANSPORT_PSC):
+        serial = os.urandom(8) if serial is None else bytes(serial)
+        if len(serial) != 8:
+            raise ValueError("an SLE4442 serial here has 8 bytes")
+        if len(bytes(psc)) != 3:
+            raise ValueError("a PSC has 3 bytes")
         self.memory = bytearray(b'\xff' * SIZE)
-        # factory area: ATR-like header, manufacturer, and the serial at 0x08-0x0F
-        self.memory[0:4] = bytes.fromhex('A2131091')
-        self.memory[4:8] = b'\x00\x00\x00\x00'
-        self.memory[SERIAL_SLICE] = serial if serial is not None else os.urandom(8)
+        self.memory[0:4] = ATR_HEADER
+        self.memory[4:8] = bytes(4)
+        self.memory[SERIAL_SLICE] = serial
         self.memory[0x10:PROTECTED] = bytes(PROTECTED - 0x10)
-        self.protection = bytearray(b'\x00' * (PROTECTED // 8))   # 1 bit per byte, 1 = burnt
-        for address in range(PROTECTED):
-            self._burn_bit(address)
+        self.protection = bytearray(PROTECTED // 8)          # factory: all 32 bytes protected
         self.psc = bytes(psc)
-        self.error_counter = 3
+        self.error_counter = MAX_TRIES
         self.unlocked = False
 
     @property
     def serial(self):
         return bytes(self.memory[SERIAL_SLICE])
 
-    def _burn_bit(self, address):
-        self.protection[address // 8] |= 1 << (address % 8)
+    @property
+    def is_locked(self):
+        """The error counter reached zero: the card can never be written again."""
+        return self.error_counter == 0
 
-    def _is_protected(self, address):
-        return address < PROTECTED and bool(self.protection[address // 8] & (1 << (address % 8)))
+    def is_protected(self, address):
+        return address < PROTECTED and not self.protection[address // 8] & (1 << (address % 8))
 
-    # --- chip commands -----------------------------------------------------------------------
+    @staticmethod
+    def _check_range(address, length, what):
+        if not isinstance(address, int) or not isinstance(length, int) or address < 0 or length < 0 \
+                or address + length > SIZE:
+            raise ValueError(f"{what} outside the card")
+
+    # --- chip commands ---------------------------------------------------------------------
     def read(self, address, length):
-        if address < 0 or length < 0 or address + length > SIZE:
-            raise ValueError("read outside the card")
+        """Read main memory (always allowed)."""
+        self._check_range(address, length, "read")
         return bytes(self.memory[address:address + length])
 
     def read_error_counter(self):
+        """Tries left: 3, 2, 1 or 0 (locked)."""
         return self.error_counter
 
     def read_protection(self):
+        """The 32 protection bits as 4 bytes (bit = 1 writable, 0 protected)."""
         return bytes(self.protection)
 
+    def read_security_memory(self):
+        """The chip's 4-byte security memory: the error counter bits, then the PSC, which
+        reads as 000000 unless it was verified since power-on."""
+        return bytes([_COUNTER_BITS[self.error_counter]]) + (self.psc if self.unlocked else bytes(3))
+
     def present_psc(self, psc):
-        """Compare the PSC; returns the error counter after the attempt (3 = accepted)."""
+        """Compare a PSC; returns the tries left afterwards (3 = accepted). A locked card
+        compares nothing and answers 0."""
         if self.error_counter == 0:
             return 0
+        self.error_counter -= 1                  # the chip spends a try first...
         if bytes(psc) == self.psc:
-            self.error_counter = 3
+            self.error_counter = MAX_TRIES       # ...and gives it back on the right PSC
             self.unlocked = True
         else:
-            self.error_counter -= 1
             self.unlocked = False
         return self.error_counter
 
     def write(self, address, data):
-        """Write bytes; ignored without a presented PSC and on protected bytes."""
-        if address < 0 or address + len(data) > SIZE:
-            raise ValueError("write outside the card")
+        """Update main memory; silently ignored without a verified PSC and on protected bytes."""
+        data = bytes(data)
+        self._check_range(address, len(data), "write")
         if not self.unlocked:
             return
         for offset, byte in enumerate(data):
-            if not self._is_protected(address + offset):
+            if not self.is_protected(address + offset):
                 self.memory[address + offset] = byte
 
     def change_psc(self, new_psc):
-        if self.unlocked and len(new_psc) == 3:
-            self.psc = bytes(new_psc)
+        """Set a new PSC: only after verification, and only with 3 bytes. Returns whether the
+        chip took it."""
+        new_psc = bytes(new_psc)
+        if not self.unlocked or len(new_psc) != 3:
+            return False
+        self.psc = new_psc
+        return True
 
     def burn_protection(self, address, data):
-        """Burn the protection bit of bytes whose content matches `data` (chip semantics)."""
+        """Write-protect bytes of 0x00-0x1F for good: the chip burns the bit of each byte
+        that holds the given value (needs a verified PSC)."""
+        data = bytes(data)
+        self._check_range(address, len(data), "burn")
         if not self.unlocked:
             return
         for offset, byte in enumerate(data):
             target = address + offset
             if target < PROTECTED and self.memory[target] == byte:
-                self._burn_bit(target)
+                self.protection[target // 8] &= ~(1 << (target % 8)) & 0xFF
 
     def power_off(self):
+        """Pull the card: the PSC must be presented again."""
         self.unlocked = False
 
-    # --- persistence for demos and tests --------------------------------------------------------
+    # --- persistence for demos and tests ---------------------------------------------------
     def to_bytes(self):
+        """memory (256) ‖ protection (4) ‖ PSC (3) ‖ error counter (1)."""
         return bytes(self.memory) + bytes(self.protection) + self.psc + bytes([self.error_counter])
 
     @classmethod
     def from_bytes(cls, state):
+        state = bytes(state)
+        if len(state) != STATE_SIZE or state[-1] > MAX_TRIES:
+            raise ValueError("not a saved SLE4442 state")
         card = cls.__new__(cls)
         card.memory = bytearray(state[:SIZE])
-        card.protection = bytearray(state[SIZE:SIZE + 4])
-        card.psc = bytes(state[SIZE + 4:SIZE + 7])
-        card.error_counter = state[SIZE + 7]
+        card.protection = bytearray(state[SIZE:SIZE + PROTECTED // 8])
+        card.psc = state[SIZE + PROTECTED // 8:SIZE + PROTECTED // 8 + 3]
+        card.error_counter = state[-1]
         card.unlocked = False
         return card

@@ -1,21 +1,51 @@
 """A virtual prepaid meter that does with a card what a real one does.
 
-On insertion it decodes the card (station, meter number, MAC), checks that the purchase
-sequence is the next one and that the credit is valid, refuses a credit that would exceed
-its hoarding limit, adds the credit after the preset (first purchase) and over-zero
-deductions, marks the credit consumed and writes its data back onto the card. It can be made
-to consume energy so that vend -> insert -> read back -> next vend runs in tests."""
-from dataclasses import dataclass, field
-from decimal import Decimal
+On insertion (`insert(card)`) the meter reads the whole card and decodes it with the keys of
+its station (a real meter holds its station's master keys, every key version; the card says
+which one it was written with). Then, for a **purchase card**, it checks the station, the
+meter number, the credit unit and, when the credit is valid, that the purchase sequence is
+the next one; refuses a credit that would exceed the hoarding limit; credits
+net = credit - preset (first purchase only) - over-zero energy; takes its alarm, pre-trip
+and hoarding levels and price from the card; marks the credit consumed and writes its data
+back (remaining, over-zero, cumulative purchased, total consumption, insert count, last
+purchase, status, time, its meter number and the last accepted sequence). A consumed card
+only gets a fresh write-back (the customer shows the card to the station).
 
-from . import card_crypto, card_format
-from .card_format import CardRefused, WriteBack
+Torn insertions are safe: the meter credits first, then flips the card's flag, then writes
+the write-back. A card pulled in between still shows valid credit; inserted again into the
+same meter it is recognised (same card serial, same sequence) and only marked consumed, never
+credited twice. The same purchase on another card (an old card after a reissue) is refused.
+
+**Special cards**: a clear card resets the purchase registers (new meter before a meter
+replacement's first card), a preset card sets the preset energy (its credit field), a
+parameter card sets the alarm / pre-trip / hoarding levels and the price, CT and PT; a check
+card changes nothing. Each gets a write-back. Special cards with meter number 0 are for
+every meter of the station.
+
+`consume(energy)` uses energy; past zero it accrues as over-zero energy (relay fault). On a
+money-credit meter the credit is money and energy costs the card's price.
+
+Refusals raise `MeterRefused` (code, translatable message, params), or `CardRefused` from
+the decoder; the card and the meter are then left as they were.
+"""
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from . import card_format
+from .card_format import (STATUS_ALARM, STATUS_NORMAL, STATUS_PRETRIP, STATUS_TRIPPED, CardRefused,  # noqa: F401
+                          WriteBack)
+from .card_crypto import derive_psc
 from .messages import _lt
 
-STATUS_OK, STATUS_ALARM, STATUS_TRIPPED = 0, 1, 2
+STATUS_OK = STATUS_NORMAL
+ZERO = Decimal(0)
 
 
 class MeterRefused(Exception):
+    """A card the meter will not take: `code` ('foreign_station', 'wrong_meter',
+    'wrong_sequence', 'below_deductions', 'hoarding', 'wrong_unit', 'psc'), `message`
+    (translatable template) and `params`."""
+
     def __init__(self, code, message, **params):
         self.code = code
         self.message = message
@@ -24,82 +54,166 @@ class MeterRefused(Exception):
 
 
 @dataclass
+class InsertResult:
+    """What an insertion did (see `VirtualMeter.insert_card`)."""
+    card_type: str
+    credited: Decimal = ZERO             # net credit added to the meter
+    already_credited: bool = False       # the same purchase card again after a torn insertion
+    write_back: WriteBack = None
+
+
+@dataclass
 class VirtualMeter:
     station_code: str
     meter_number: str
-    key_lookup: object                  # (station code, key version) -> master key
-    preset: Decimal = Decimal(20)
+    key_lookup: object                   # (station code, key version) -> master key or None
+    preset: Decimal = Decimal(20)        # factory preset, deducted from the first purchase
     hoarding: Decimal = Decimal(9999)
-    remaining: Decimal = Decimal(0)
-    over_zero: Decimal = Decimal(0)
-    cumulative_purchased: Decimal = Decimal(0)   # net credit the meter received
-    total_consumption: Decimal = Decimal(0)
+    alarm: Decimal = Decimal(20)
+    pretrip: Decimal = Decimal(10)
+    price: Decimal = ZERO                # per kWh, from the last card (money-credit meters)
+    ct_ratio: int = 1
+    pt_ratio: int = 1
+    credit_unit: str = 'energy'          # 'energy' (kWh) or 'money'
+    remaining: Decimal = ZERO            # a new meter holds its preset: pass remaining=preset
+    over_zero: Decimal = ZERO
+    cumulative_purchased: Decimal = ZERO  # net credit received
+    total_consumption: Decimal = ZERO     # kWh
     insert_count: int = 0
     last_sequence: int = 0
-    last_purchase: Decimal = Decimal(0)
-    clock: int = 0
+    last_purchase: Decimal = ZERO
+    last_card_serial: bytes = b''
+    clock: int = 0                        # meter time, seconds; each insertion ticks it
     log: list = field(default_factory=list)
 
+    # --- metering ------------------------------------------------------------------------
     def consume(self, energy):
-        """Use energy; past zero it accrues as over-zero energy (relay fault)."""
+        """Use `energy` kWh; beyond zero credit it accrues as over-zero (relay fault)."""
         energy = Decimal(energy)
+        if energy < 0:
+            raise ValueError("energy used cannot be negative")
         self.total_consumption += energy
-        self.remaining -= energy
+        cost = energy if self.credit_unit == 'energy' else \
+            (energy * self.price).quantize(card_format.HUNDREDTH, ROUND_HALF_UP)
+        self.remaining -= cost
         if self.remaining < 0:
             self.over_zero += -self.remaining
-            self.remaining = Decimal(0)
+            self.remaining = ZERO
 
-    def _status(self):
-        return STATUS_TRIPPED if self.remaining <= 0 else STATUS_OK
+    def status(self):
+        if self.remaining <= 0:
+            return STATUS_TRIPPED
+        if self.remaining <= self.pretrip:
+            return STATUS_PRETRIP
+        if self.remaining <= self.alarm:
+            return STATUS_ALARM
+        return STATUS_NORMAL
 
+    # --- cards -----------------------------------------------------------------------------
     def insert(self, card):
-        """Insert a VirtualSle4442. Returns the credit added; raises MeterRefused or
-        CardRefused (the card is left as it was)."""
+        """Insert a VirtualSle4442; returns the net credit added (0 for a consumed or special
+        card). Raises MeterRefused or CardRefused (card and meter unchanged)."""
+        return self.insert_card(card).credited
+
+    def insert_card(self, card):
+        """Insert a VirtualSle4442; returns an InsertResult."""
         raw = card.read(0, card_format.CARD_SIZE)
         decoded = card_format.decode(raw, self.key_lookup)
         image = decoded.image
-        if image.station_code != self.station_code:
+        if image.station_code != str(self.station_code).rjust(6, '0'):
             raise MeterRefused('foreign_station', _lt("Meter: the card is of another station."))
-        if image.card_type != 'purchase':
-            raise MeterRefused('not_purchase', _lt("Meter: not a purchase card."))
-        if image.meter_number.lstrip('0') != self.meter_number.lstrip('0'):
+        is_mine = image.meter_number.lstrip('0') == str(self.meter_number).lstrip('0')
+        if image.card_type == 'purchase':
+            if not is_mine:
+                raise MeterRefused('wrong_meter', _lt("Meter: the card is for meter %(meter)s."),
+                                   meter=image.meter_number)
+            if image.credit_unit != self.credit_unit:
+                raise MeterRefused('wrong_unit', _lt("Meter: the card's credit unit does not match the meter."))
+            net, already = self._check_purchase(decoded)
+        elif image.meter_number.strip('0') and not is_mine:
             raise MeterRefused('wrong_meter', _lt("Meter: the card is for meter %(meter)s."),
                                meter=image.meter_number)
-        self.insert_count += 1
-        added = Decimal(0)
-        if decoded.is_credit_valid:
-            if image.sequence != self.last_sequence + 1:
-                raise MeterRefused('wrong_sequence', _lt(
-                    "Meter: purchase %(sequence)s is not the next one (%(expected)s)."),
-                    sequence=image.sequence, expected=self.last_sequence + 1)
-            preset = self.preset if image.sequence == 1 else Decimal(0)
-            net = image.credit - preset - self.over_zero
-            if net < 0:
-                raise MeterRefused('below_deductions', _lt("Meter: the credit does not cover the deductions."))
-            if self.remaining + net > image.hoarding:
-                raise MeterRefused('hoarding', _lt("Meter: the credit would exceed the hoarding limit."))
-            self.remaining += net
-            self.cumulative_purchased += net
-            self.over_zero = Decimal(0)
-            self.last_sequence = image.sequence
-            self.last_purchase = image.credit
-            self.hoarding = image.hoarding
-            added = net
-        self._write_back(card, raw, decoded)
-        return added
+        self._unlock(card, decoded)
+        # from here on nothing is refused: credit, flip the flag, write back (in that order)
+        result = InsertResult(image.card_type)
+        if image.card_type == 'purchase':
+            self.insert_count += 1
+            result.already_credited = already
+            if net is not None:
+                self._credit(decoded, net)
+                result.credited = net
+        else:
+            self._special(image)
+        result.write_back = self._write_back(card, raw, decoded, consume=decoded.is_credit_valid)
+        self.log.append(result)
+        return result
 
-    def _write_back(self, card, raw, decoded):
-        """Flag the credit consumed and write back the meter's data (needs the card PSC,
-        which the meter derives like the server)."""
+    def _check_purchase(self, decoded):
+        """(net credit or None, already credited) for a purchase card, or MeterRefused."""
+        image = decoded.image
+        if not decoded.is_credit_valid:
+            return None, False                     # shown to the meter: write-back only
+        if image.sequence == self.last_sequence and decoded.serial == self.last_card_serial:
+            return None, True                      # pulled out last time before the flag flipped
+        if image.sequence != self.last_sequence + 1:
+            raise MeterRefused('wrong_sequence', _lt(
+                "Meter: purchase %(sequence)s is not the next one (%(expected)s)."),
+                sequence=image.sequence, expected=self.last_sequence + 1)
+        preset = self.preset if image.sequence == 1 else ZERO
+        net = image.credit - preset - self.over_zero
+        if net < 0:
+            raise MeterRefused('below_deductions', _lt("Meter: the credit does not cover the deductions."))
+        if self.remaining + net > image.hoarding:
+            raise MeterRefused('hoarding', _lt("Meter: the credit would exceed the hoarding limit."))
+        return net, False
+
+    def _unlock(self, card, decoded):
+        """Present the card PSC (derived like the server does) before changing anything; a
+        card that refuses it is refused without credit, and a card with one try or fewer
+        left is not even tried (that could lock it for good)."""
         master = self.key_lookup(decoded.image.station_code, decoded.image.key_version)
-        card.present_psc(card_crypto.derive_psc(master, decoded.serial))
+        if card.read_error_counter() <= 1 or card.present_psc(derive_psc(master, decoded.serial)) != 3:
+            card.power_off()
+            raise MeterRefused('psc', _lt("Meter: the card refuses to be written (wrong PSC or locked card)."))
+
+    def _credit(self, decoded, net):
+        image = decoded.image
+        self.remaining += net
+        self.cumulative_purchased += net
+        self.over_zero = ZERO
+        self.last_sequence = image.sequence
+        self.last_card_serial = decoded.serial
+        self.last_purchase = image.credit
+        self._take_parameters(image)
+
+    def _take_parameters(self, image):
+        self.alarm, self.pretrip, self.hoarding = image.alarm, image.pretrip, image.hoarding
+        self.price, self.ct_ratio, self.pt_ratio = image.price, image.ct_ratio, image.pt_ratio
+
+    def _special(self, image):
+        if image.card_type == 'clear':           # 清零卡: a reset before a meter's first card
+            self.remaining = self.over_zero = self.cumulative_purchased = self.last_purchase = ZERO
+            self.last_sequence = 0
+            self.last_card_serial = b''
+        elif image.card_type == 'preset':
+            self.preset = image.credit if image.credit else image.preset
+        elif image.card_type == 'parameter':
+            self._take_parameters(image)
+
+    def _write_back(self, card, raw, decoded, consume):
+        """Flag the credit consumed (purchase cards), then write the meter's data back over the
+        older write-back copy (the card is unlocked). Returns the write-back read back."""
+        card_key = card_format.card_key_for(decoded.serial, decoded.image, self.key_lookup)
         self.clock += 1
         write_back = WriteBack(
-            remaining=self.remaining, over_zero=self.over_zero,
-            cumulative_purchased=self.cumulative_purchased, total_consumption=self.total_consumption,
-            insert_count=self.insert_count, last_purchase=self.last_purchase, status=self._status(),
-            time=self.clock)
-        card.write(card_format.FLAG_ADDRESS, bytes([card_format.FLAG_CONSUMED]))
-        for address, data in card_format.encode_write_back(raw, write_back).items():
+            remaining=self.remaining, over_zero=self.over_zero, cumulative_purchased=self.cumulative_purchased,
+            total_consumption=self.total_consumption, insert_count=self.insert_count,
+            last_purchase=self.last_purchase, status=self.status(), time=self.clock,
+            meter_number=str(self.meter_number).rjust(12, '0')[-12:], sequence=self.last_sequence)
+        if consume:
+            for address, data in card_format.mark_consumed().items():
+                card.write(address, data)
+        for address, data in card_format.encode_write_back(raw, write_back, card_key).items():
             card.write(address, data)
         card.power_off()
+        return card_format.decode_write_back(card.read(0, card_format.CARD_SIZE), card_key)

@@ -146,7 +146,7 @@ class PrepaidCard(models.Model):
         cards = self.search([('serial', '=', serial.hex()), ('state', '=', 'issued')])
         cards.write({'state': 'cleared'})
         return {'serial': serial.hex(), 'present_psc': present,
-                'writes': {card_format.DATA_START: b'\xff' * (0xB0 - card_format.DATA_START)},
+                'writes': card_format.clear_writes(),
                 'new_psc': card_crypto.TRANSPORT_PSC}
 
     @api.model

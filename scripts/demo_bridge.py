@@ -20,6 +20,10 @@ if ACTION == 'pair':
 elif ACTION == 'issue':
     account = env.ref('prepaid_electricity.prepaid_account_li_demo')  # noqa: F821
     serial = os.environ['DEMO_CARD_SERIAL']
+    if os.environ.get('DEMO_NEW_CARD') and account.card_id:
+        # the virtual card was thrown away: its record goes, and the card is issued anew
+        account.card_id.write({'state': 'cleared', 'is_psc_set': False})
+        account.card_id = False
     if not account.card_id:
         card_job = account._issue_card(serial)
         vend = account._last_vend()

@@ -37,6 +37,7 @@ if ! pgrep -x pcscd >/dev/null; then
   echo $! >"$RUN/pcscd.pid"
   sleep 1.5
 fi
+new_card=$([ -f "$RUN/demo_card.bin" ] || echo 1)
 nohup "$VENV/bin/card-bridge" emulate --state "$RUN/demo_card.bin" --serial "$SERIAL" >"$RUN/emulate.log" 2>&1 &
 echo $! >"$RUN/emulate.pid"
 code=$(DEMO_ACTION=pair odoo shell -c "$CONF" -d "$DB" --no-http --log-level=warn <"$ADDON_DIR/scripts/demo_bridge.py" 2>/dev/null \
@@ -44,7 +45,7 @@ code=$(DEMO_ACTION=pair odoo shell -c "$CONF" -d "$DB" --no-http --log-level=war
 "$VENV/bin/card-bridge" --config "$RUN/bridge.json" pair "http://127.0.0.1:$PORT" "$code" --name demo-workstation
 nohup "$VENV/bin/card-bridge" --config "$RUN/bridge.json" run --reader "Virtual PCD 00 00" >"$RUN/bridge.log" 2>&1 &
 echo $! >"$RUN/bridge.pid"
-DEMO_ACTION=issue DEMO_CARD_SERIAL=$SERIAL odoo shell -c "$CONF" -d "$DB" --no-http --log-level=warn \
+DEMO_ACTION=issue DEMO_CARD_SERIAL=$SERIAL DEMO_NEW_CARD=$new_card odoo shell -c "$CONF" -d "$DB" --no-http --log-level=warn \
   <"$ADDON_DIR/scripts/demo_bridge.py" 2>/dev/null | grep queued || true
 
 cat <<MSG
