@@ -1,6 +1,7 @@
 from . import models
 from . import wizard
 from . import controllers
+from . import report
 
 
 def _post_init_hook(env):

@@ -71,6 +71,8 @@ class PrepaidVend(models.Model):
     is_recovered = fields.Boolean(string='Credit Recovered', readonly=True,
                                   help="The credit of this vend was restored once by a credit recovery.")
     rewrite_count = fields.Integer(readonly=True)
+    receipt_print_count = fields.Integer(readonly=True, copy=False,
+                                         help="Receipts printed; every print after the first is a copy.")
     pos_order_line_id = fields.Many2one('pos.order.line', string='POS Order Line', readonly=True,
                                         index='btree_not_null', copy=False)
     pos_order_id = fields.Many2one(related='pos_order_line_id.order_id', string='POS Order')

@@ -315,3 +315,21 @@ class TestAccountOperations(PrepaidCommon):
         Wizard.create({'station_id': self.station.id, 'new_code': '111111',
                        'password': 'admin-secret'}).action_confirm()
         self.assertEqual(self.station.code, '111111')
+
+    def test_receipt_then_reprint_marked_copy(self):
+        """A receipt shows the vend; a reprint says it is a copy and keeps the number."""
+        account = self.open_account(quantity='61')
+        vend = account.vend_ids
+        report = self.env.ref('prepaid_electricity.action_report_vend_receipt_80mm')
+        first = str(report.with_user(self.operator)._render_qweb_html(report.report_name, vend.ids)[0])
+        self.assertIn('122.00', first)
+        self.assertIn(account.number, first)
+        self.assertIn(vend.name, first)
+        self.assertNotIn('COPY', first)
+        second = str(report._render_qweb_html(report.report_name, vend.ids)[0])
+        self.assertIn('COPY', second)
+        self.assertIn(vend.name, second)
+        self.assertEqual(vend.receipt_print_count, 2)
+        pdf = self.env.ref('prepaid_electricity.action_report_vend_receipt_a5').with_context(
+            force_report_rendering=True)._render_qweb_pdf('prepaid_electricity.report_vend_receipt', vend.ids)[0]
+        self.assertTrue(pdf.startswith(b'%PDF'))

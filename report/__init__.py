@@ -1,0 +1,1 @@
+from . import prepaid_vend_receipt
