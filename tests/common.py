@@ -7,6 +7,18 @@ MANAGER = 'prepaid_electricity.prepaid_electricity_group_manager'
 ADMIN = 'prepaid_electricity.prepaid_electricity_group_admin'
 
 
+def make_account(env, station_code, meter_number, customer='Customer', price=2.0):
+    """A station, a flat tariff, a meter and an active account on them, for tests that do not
+    need the full PrepaidCommon fixture (HTTP, POS, concurrency)."""
+    station = env['prepaid.station'].create({'name': f'Station {station_code}', 'code': station_code})
+    tariff = env['prepaid.tariff'].create({'name': f'Flat {price}', 'price': price})
+    meter_type = env['prepaid.meter.type'].create({'name': f'Type {station_code}'})
+    meter = env['prepaid.meter'].create({'number': meter_number, 'meter_type_id': meter_type.id})
+    return env['prepaid.account'].create({
+        'partner_id': env['res.partner'].create({'name': customer}).id, 'meter_id': meter.id,
+        'tariff_id': tariff.id, 'station_id': station.id})
+
+
 class PrepaidCommon(TransactionCase):
     """A station with the manual's figures: preset 20 kWh, price 2.0000, payment to 0.01."""
 

@@ -1,5 +1,7 @@
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from .common import make_account
+
 
 @tagged('post_install', '-at_install', 'prepaid_http')
 class TestOperatorUi(HttpCase):
@@ -8,11 +10,5 @@ class TestOperatorUi(HttpCase):
     def test_operator_sees_vending_menu(self):
         new_test_user(self.env, login='tour_operator', password='tour_operator_pw',
                       groups='base.group_user,prepaid_electricity.prepaid_electricity_group_operator')
-        station = self.env['prepaid.station'].create({'name': 'UI Station', 'code': '777777'})
-        tariff = self.env['prepaid.tariff'].create({'name': 'UI Flat', 'price': 1.0})
-        meter_type = self.env['prepaid.meter.type'].create({'name': 'UI type'})
-        meter = self.env['prepaid.meter'].create({'number': '777000000001', 'meter_type_id': meter_type.id})
-        self.env['prepaid.account'].create({
-            'partner_id': self.env['res.partner'].create({'name': 'Tour Customer'}).id,
-            'meter_id': meter.id, 'tariff_id': tariff.id, 'station_id': station.id})
+        make_account(self.env, '777777', '777000000001', customer='Tour Customer')
         self.start_tour('/odoo', 'prepaid_electricity_operator_menu', login='tour_operator')

@@ -24,6 +24,7 @@ from card_bridge.vpcd import VpcdCard
 
 from ..domain import card_crypto, card_format
 from ..domain.sle4442 import VirtualSle4442
+from .common import make_account
 
 READER = 'Virtual PCD 00 00'
 MASTER = '00112233445566778899aabbccddeeff'
@@ -64,13 +65,7 @@ class TestCardBridgeEndToEnd(HttpCase):
     def setUp(self):
         super().setUp()
         env = self.env
-        station = env['prepaid.station'].create({'name': 'Bridge Station', 'code': '515151'})
-        tariff = env['prepaid.tariff'].create({'name': 'Bridge 2.0', 'price': 2.0})
-        meter_type = env['prepaid.meter.type'].create({'name': 'Bridge type'})
-        meter = env['prepaid.meter'].create({'number': '515100000001', 'meter_type_id': meter_type.id})
-        self.account = env['prepaid.account'].create({
-            'partner_id': env['res.partner'].create({'name': 'Bridge Customer'}).id, 'meter_id': meter.id,
-            'tariff_id': tariff.id, 'station_id': station.id})
+        self.account = make_account(env, '515151', '515100000001', customer='Bridge Customer')
         self.vend = self.account._vend('energy', Decimal('61'))
         self.chip = VirtualSle4442(serial=bytes.fromhex('5151515151515151'))
         self.card = None

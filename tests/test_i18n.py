@@ -1,10 +1,13 @@
 import io
+from decimal import Decimal
 from pathlib import Path
 
 import polib
 
 from odoo.tests import TransactionCase, tagged
 from odoo.tools.translate import trans_export
+
+from .common import make_account
 
 I18N = Path(__file__).resolve().parent.parent / 'i18n'
 
@@ -34,14 +37,7 @@ class TestTranslations(TransactionCase):
         po = polib.pofile(str(I18N / 'zh_CN.po'))
         source = "Enter an energy or an amount above zero."
         expected = po.find(source).msgstr
-        station = self.env['prepaid.station'].create({'name': 'I18n', 'code': '808080'})
-        tariff = self.env['prepaid.tariff'].create({'name': 'I18n', 'price': 1.0})
-        meter = self.env['prepaid.meter'].create({
-            'number': '808000000001', 'meter_type_id': self.env['prepaid.meter.type'].create({'name': 'T'}).id})
-        account = self.env['prepaid.account'].create({
-            'partner_id': self.env['res.partner'].create({'name': 'Wu'}).id, 'meter_id': meter.id,
-            'tariff_id': tariff.id, 'station_id': station.id}).with_context(lang='zh_CN')
-        from decimal import Decimal
+        account = make_account(self.env, '808080', '808000000001').with_context(lang='zh_CN')
         with self.assertRaises(Exception) as error:
             account._quote('energy', Decimal('0'))
         self.assertEqual(error.exception.args[0], expected)

@@ -2,6 +2,8 @@ from odoo.addons.point_of_sale.tests.common import TestPoSCommon
 from odoo.fields import Command
 from odoo.tests import tagged
 
+from .common import make_account
+
 
 @tagged('post_install', '-at_install')
 class TestPosVending(TestPoSCommon):
@@ -15,13 +17,7 @@ class TestPosVending(TestPoSCommon):
         cls.env.user.sudo().group_ids = [Command.link(cls.env.ref('prepaid_electricity.prepaid_electricity_group_operator').id)]
         env = cls.env(su=True)   # fixtures are the administrator's
         cls.config = cls.basic_config
-        station = env['prepaid.station'].create({'name': 'POS Station', 'code': '626262'})
-        tariff = env['prepaid.tariff'].create({'name': 'POS 2.0', 'price': 2.0})
-        meter_type = env['prepaid.meter.type'].create({'name': 'POS type'})
-        meter = env['prepaid.meter'].create({'number': '626200000001', 'meter_type_id': meter_type.id})
-        cls.account = env['prepaid.account'].create({
-            'partner_id': env['res.partner'].create({'name': 'POS Customer'}).id, 'meter_id': meter.id,
-            'tariff_id': tariff.id, 'station_id': station.id})
+        cls.account = make_account(env, '626262', '626200000001', customer='POS Customer')
         cls.account.purchase_sequence = 1   # not a first vend: no preset
         cls.account = cls.account.with_env(cls.env)
         cls.product = env.ref('prepaid_electricity.product_electricity')
