@@ -43,9 +43,10 @@ operation of a card-based prepaid system; postings to accounting.
         'views/prepaid_account_views.xml',
         'views/prepaid_vend_views.xml',
         'views/prepaid_operation_views.xml',
-        'views/prepaid_electricity_menus_actions.xml',
         'report/prepaid_vend_reports.xml',
         'report/prepaid_vend_templates.xml',
+        'report/prepaid_reconciliation_report_views.xml',
+        'views/prepaid_electricity_menus_actions.xml',
     ],
     'demo': [
         'demo/prepaid_demo.xml',

@@ -25,22 +25,22 @@ class TestAccounting(PrepaidCommon):
                                                    'partner_id': self.partner.id}])
         liability = self.env.company.prepaid_liability_account_id
         self.assertEqual(liability.account_type, 'liability_current')
-        self.assertEqual(self._liability_balance(), 122.0)
+        self.assertEqual(self._liability_balance(), 244.0)   # the opening vend was paid too
         # a double click gives one vend and one payment
         wizard.action_confirm()
         self.assertEqual(len(account.vend_ids), 2)
-        self.assertEqual(self._liability_balance(), 122.0)
+        self.assertEqual(self._liability_balance(), 244.0)
 
     def test_refund_pays_back_from_the_liability(self):
         account = self.open_account(quantity='61')
         self.insert_card(account)
         self.env['prepaid.vend.create'].create({'account_id': account.id, 'quantity': 50}).action_confirm()
-        self.assertEqual(self._liability_balance(), 100.0)
+        self.assertEqual(self._liability_balance(), 222.0)
         self.env['prepaid.account.refund'].with_user(self.manager).create({
             'account_id': account.id, 'refund_energy': 30}).action_confirm()
         refund = account.operation_ids.filtered(lambda o: o.kind == 'refund')
         self.assertRecordValues(refund.payment_id, [{'amount': 60.0, 'payment_type': 'outbound'}])
-        self.assertEqual(self._liability_balance(), 40.0)
+        self.assertEqual(self._liability_balance(), 162.0)
 
     def test_revenue_mode(self):
         revenue = self.env['account.account'].search(
@@ -52,3 +52,21 @@ class TestAccounting(PrepaidCommon):
         self.env['prepaid.vend.create'].create({'account_id': account.id, 'quantity': 10}).action_confirm()
         payment = account.vend_ids.sorted('sequence')[-1].payment_id
         self.assertEqual(payment.destination_account_id, revenue)
+
+    def test_reconciliation_of_a_day_of_mixed_operations(self):
+        """Sales by energy and by money, a rewrite-free refund: vends = payments = postings."""
+        first = self.open_account(meter_number='300000000001', quantity='61')
+        second = self.open_account(meter_number='300000000002', quantity='30')
+        for account, method, quantity in [(first, 'energy', 50), (second, 'money', 25.5)]:
+            self.insert_card(account)
+            self.env['prepaid.vend.create'].create({
+                'account_id': account.id, 'method': method, 'quantity': quantity}).action_confirm()
+        self.env['prepaid.account.refund'].with_user(self.manager).create({
+            'account_id': first.id, 'refund_energy': 10}).action_confirm()
+        self.env.flush_all()
+        row = self.env['prepaid.reconciliation.report'].search([('source', '=', 'Backend')])
+        self.assertEqual(len(row), 1)
+        # 122.00 + 60.00 opening, 100.00 + 25.50 sold, 20.00 refunded (10 kWh x 2.00)
+        expected = 122.0 + 60.0 + 100.0 + 25.5 - 20.0
+        self.assertRecordValues(row, [{'vend_amount': expected, 'payment_amount': expected,
+                                       'posted_amount': expected, 'difference': 0.0}])

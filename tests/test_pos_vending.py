@@ -49,3 +49,7 @@ class TestPosVending(TestPoSCommon):
         liability = self.env.company.prepaid_liability_account_id
         lines = self.env['account.move.line'].search([('account_id', '=', liability.id), ('parent_state', '=', 'posted')])
         self.assertAlmostEqual(sum(lines.mapped('credit')) - sum(lines.mapped('debit')), 122.0)
+        self.env.flush_all()
+        row = self.env['prepaid.reconciliation.report'].sudo().search([('pos_session_id', '=', self.pos_session.id)])
+        self.assertRecordValues(row, [{'vend_amount': 122.0, 'payment_amount': 122.0, 'posted_amount': 122.0,
+                                       'difference': 0.0}])

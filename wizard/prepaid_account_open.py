@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools import ENERGY_DIGITS
+from ..tools import ENERGY_DIGITS, default_cash_journal
 
 
 class PrepaidAccountOpen(models.TransientModel):
@@ -35,6 +35,9 @@ class PrepaidAccountOpen(models.TransientModel):
                                     precompute=True)
     pretrip_energy = fields.Float(string='Pre-trip Level', digits=ENERGY_DIGITS, compute='_compute_from_template', store=True, readonly=False,
                                     precompute=True)
+    journal_id = fields.Many2one(
+        'account.journal', string='Payment Journal', required=True, domain="[('type', 'in', ('cash', 'bank'))]",
+        default=lambda self: default_cash_journal(self.env))
     hoarding_energy = fields.Float(string='Hoarding Limit', digits=ENERGY_DIGITS, compute='_compute_from_template', store=True, readonly=False,
                                     precompute=True)
 
@@ -101,6 +104,8 @@ class PrepaidAccountOpen(models.TransientModel):
         account = self.env['prepaid.account'].create({**self._account_vals(), 'meter_id': meter.id})
         account._record_operation('open')
         vend = account._vend(*self._request_args())
+        # sudo: operators take payments without being accountants; the vend is the authority
+        vend.sudo()._post_payment(self.journal_id)
         return {
             'type': 'ir.actions.act_window', 'res_model': 'prepaid.account', 'res_id': account.id,
             'view_mode': 'form', 'context': {'prepaid_new_vend_id': vend.id},

@@ -1,0 +1,79 @@
+from odoo import fields, models
+from odoo.tools import SQL
+
+
+class PrepaidReconciliationReport(models.Model):
+    """Vends = payments = journal postings, per day for backend sales and refunds and per POS
+    session for till sales; the difference must be 0.00.
+
+    - vends: amounts due of the sales (refunds count negative);
+    - payments: the account.payment of each backend sale or refund, the POS order lines of
+      each till sale;
+    - postings: what the journal entries of those payments (backend) or of the closed session
+      (POS) put on the company's electricity account (liability or revenue), credit - debit."""
+    _name = 'prepaid.reconciliation.report'
+    _description = 'Vending Reconciliation'
+    _auto = False
+    _order = 'date desc, source'
+
+    date = fields.Date(readonly=True)
+    source = fields.Char(readonly=True, help="'Backend' or the POS session")
+    pos_session_id = fields.Many2one('pos.session', readonly=True)
+    company_id = fields.Many2one('res.company', readonly=True)
+    currency_id = fields.Many2one(related='company_id.currency_id')
+    vend_amount = fields.Monetary(string='Vends', readonly=True)
+    payment_amount = fields.Monetary(string='Payments', readonly=True)
+    posted_amount = fields.Monetary(string='Journal Postings', readonly=True)
+    difference = fields.Monetary(readonly=True, help="Vends - journal postings; must be 0.00.")
+
+    @property
+    def _table_query(self):
+        return SQL("""
+            WITH backend AS (
+                SELECT v.date::date AS date, v.company_id, v.amount_due AS vend_amount,
+                       p.amount AS payment_amount, p.move_id
+                  FROM prepaid_vend v
+                  LEFT JOIN account_payment p ON p.id = v.payment_id
+                 WHERE v.kind = 'sale' AND v.state != 'cancelled' AND v.pos_order_line_id IS NULL
+                 UNION ALL
+                SELECT o.date::date, o.company_id, -o.refund_amount, -p.amount, p.move_id
+                  FROM prepaid_operation o
+                  LEFT JOIN account_payment p ON p.id = o.payment_id
+                 WHERE o.kind = 'refund'
+            ), backend_posted AS (
+                SELECT b.date, b.company_id, b.vend_amount, b.payment_amount,
+                       COALESCE((SELECT SUM(l.credit - l.debit) FROM account_move_line l
+                                  JOIN res_company c ON c.id = b.company_id
+                                 WHERE l.move_id = b.move_id AND l.parent_state = 'posted'
+                                   AND l.account_id = CASE c.prepaid_income_mode WHEN 'revenue'
+                                       THEN c.prepaid_revenue_account_id ELSE c.prepaid_liability_account_id END), 0)
+                           AS posted_amount
+                  FROM backend b
+            ), pos AS (
+                SELECT s.id AS session_id, MIN(v.date)::date AS date, v.company_id,
+                       SUM(v.amount_due) AS vend_amount, SUM(ol.price_subtotal_incl) AS payment_amount
+                  FROM prepaid_vend v
+                  JOIN pos_order_line ol ON ol.id = v.pos_order_line_id
+                  JOIN pos_order po ON po.id = ol.order_id
+                  JOIN pos_session s ON s.id = po.session_id
+                 GROUP BY s.id, v.company_id
+            )
+            SELECT row_number() OVER () AS id, * FROM (
+                SELECT date, 'Backend' AS source, NULL::integer AS pos_session_id, company_id,
+                       SUM(vend_amount) AS vend_amount, SUM(COALESCE(payment_amount, 0)) AS payment_amount,
+                       SUM(posted_amount) AS posted_amount, SUM(vend_amount) - SUM(posted_amount) AS difference
+                  FROM backend_posted GROUP BY date, company_id
+                 UNION ALL
+                SELECT pos.date, s.name, pos.session_id, pos.company_id, pos.vend_amount, pos.payment_amount,
+                       COALESCE(posted.amount, 0), pos.vend_amount - COALESCE(posted.amount, 0)
+                  FROM pos
+                  JOIN pos_session s ON s.id = pos.session_id
+                  JOIN res_company c ON c.id = pos.company_id
+                  LEFT JOIN LATERAL (
+                      SELECT SUM(l.credit - l.debit) AS amount FROM account_move_line l
+                       WHERE l.move_id = s.move_id AND l.parent_state = 'posted'
+                         AND l.account_id = CASE c.prepaid_income_mode WHEN 'revenue'
+                             THEN c.prepaid_revenue_account_id ELSE c.prepaid_liability_account_id END
+                  ) posted ON true
+            ) rows
+        """)
