@@ -117,8 +117,7 @@ class PrepaidAccount(models.Model):
             # Modify customer data (改写客户数据): audited like every other operation.
             labels = ', '.join(self._fields[name].get_description(self.env)['string'] for name in modified)
             for account in self:
-                if any(account[name] != account._fields[name].convert_to_record(
-                        account._fields[name].convert_to_cache(vals[name], account), account) for name in modified):
+                if any(account[name].id != (vals[name] or False) for name in modified):  # all Many2one
                     account._record_operation('modify', note=labels)
         return super().write(vals)
 
