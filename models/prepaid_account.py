@@ -346,16 +346,19 @@ class PrepaidAccount(models.Model):
             [('account_id', '=', self.id), ('meter_id', '=', self.meter_id.id), ('state', '!=', 'cancelled')],
             order='sequence desc, id desc', limit=1)
 
+    def _sold_energy(self):
+        """Net energy the system credited to the current meter (meter units), summed in SQL."""
+        self.ensure_one()
+        [(total,)] = self.env['prepaid.vend']._read_group(
+            [('account_id', '=', self.id), ('meter_id', '=', self.meter_id.id), ('state', '!=', 'cancelled')],
+            aggregates=['energy_net:sum'])
+        return to_decimal(total)
+
     def _issue_card(self, serial_hex):
         """Issue a new (blank) card to this account at opening: returns the card job that
         writes the first vend onto it and replaces the transport PSC."""
         self.ensure_one()
-        Card = self.env['prepaid.card']
-        if Card.search_count([('serial', '=', serial_hex), ('state', '=', 'issued')]):
-            raise UserError(self.env._("Card %(serial)s is already in use: take a blank card.", serial=serial_hex))
-        card = Card.create({'serial': serial_hex, 'account_id': self.id, 'station_id': self.station_id.id,
-                            'company_id': self.company_id.id, 'key_version': self.station_id.key_version})
-        self.card_id = card
+        self.card_id = self.env['prepaid.card']._new_card_for(self, serial_hex)
         return self._last_vend()._card_job(present_psc=card_crypto.TRANSPORT_PSC)
 
     def _reissue_card(self, serial_hex):
@@ -368,12 +371,7 @@ class PrepaidAccount(models.Model):
         old = self.card_id
         if old and old.serial == serial_hex:
             raise UserError(self.env._("This is the customer's current card: take a blank card."))
-        if self.env['prepaid.card'].search_count([('serial', '=', serial_hex), ('state', '=', 'issued')]):
-            raise UserError(self.env._("Card %(serial)s is already in use: take a blank card.", serial=serial_hex))
-        new = self.env['prepaid.card'].create({
-            'serial': serial_hex, 'account_id': self.id, 'station_id': self.station_id.id,
-            'company_id': self.company_id.id, 'key_version': self.station_id.key_version,
-            'previous_card_id': old.id})
+        new = self.env['prepaid.card']._new_card_for(self, serial_hex, previous=old)
         if old:
             old.write({'state': 'replaced', 'replaced_by_id': new.id})
         self.card_id = new

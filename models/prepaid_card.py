@@ -41,13 +41,16 @@ class PrepaidCard(models.Model):
         '(company_id, serial) WHERE state = \'issued\'', "This card is already in use.")
 
     # ------------------------------------------------------------------ reading
+    def _own_stations(self):
+        """The stations whose cards this company's system reads (record rules apply)."""
+        return self.env['prepaid.station'].search([])
+
     @api.model
     def _decode(self, raw, station=None, any_station=False):
         """Decode raw card bytes into (decoded card, card record, account) or raise a
         translated UserError for every refusal: blank, foreign, unknown version or key,
         bad MAC, torn data, unknown customer, replaced card, deactivated or closed customer."""
-        stations = station or self.env['prepaid.station'].search([])
-        codes = set(stations.mapped('code'))
+        codes = set((station or self._own_stations()).mapped('code'))
         keyring = self.env['prepaid.card.keyring']._key_lookup()
         try:
             decoded = card_format.decode(raw, keyring, None)
@@ -116,38 +119,41 @@ class PrepaidCard(models.Model):
             'new_psc': card_crypto.derive_psc(master, serial),
         }
 
-    def _expected_after(self, job, raw_before):
-        """The card bytes a job must leave behind (to check the bridge's read-back)."""
-        raw = bytearray(raw_before)
-        for address, data in job['writes'].items():
-            raw[address:address + len(data)] = data
-        return bytes(raw)
-
     @api.model
     def _clear_job(self, raw, master_clear=False):
         """Clear a card (own station) or master-clear any card (administrators): the user
         area is erased and the transport PSC restored."""
         if master_clear and not self.env.user.has_group(ADMIN_GROUP):
             raise UserError(self.env._("Only an administrator may master-clear a card."))
+        key_lookup = self.env['prepaid.card.keyring']._key_lookup()
         try:
-            decoded = card_format.decode(raw, self.env['prepaid.card.keyring']._key_lookup(), None)
+            decoded = card_format.decode(raw, key_lookup, None)
         except card_format.CardRefused as refusal:
             if not master_clear or refusal.code in ('blank', 'truncated'):
                 raise UserError(self.env._(refusal.message, **refusal.params)) from None
             decoded = None
-        station_codes = set(self.env['prepaid.station'].search([]).mapped('code'))
-        if decoded and not master_clear and decoded.image.station_code not in station_codes:
+        if decoded and not master_clear and decoded.image.station_code not in self._own_stations().mapped('code'):
             raise UserError(self.env._("Only cards of this station can be cleared; use a master clear."))
         serial = card_format.serial_of(raw)
         present = card_crypto.TRANSPORT_PSC
         if decoded:
-            master = self.env['prepaid.card.keyring']._master_key(decoded.image.station_code, decoded.image.key_version)
-            present = card_crypto.derive_psc(master, serial)
+            present = card_crypto.derive_psc(key_lookup(decoded.image.station_code, decoded.image.key_version),
+                                             serial)
         cards = self.search([('serial', '=', serial.hex()), ('state', '=', 'issued')])
         cards.write({'state': 'cleared'})
         return {'serial': serial.hex(), 'present_psc': present,
                 'writes': card_format.clear_writes(),
                 'new_psc': card_crypto.TRANSPORT_PSC}
+
+    @api.model
+    def _new_card_for(self, account, serial_hex, previous=None):
+        """A new card in use for `account` (issue or reissue); refused when the serial is
+        already a card in use."""
+        if self.search_count([('serial', '=', serial_hex), ('state', '=', 'issued')]):
+            raise UserError(self.env._("Card %(serial)s is already in use: take a blank card.", serial=serial_hex))
+        return self.create({'serial': serial_hex, 'account_id': account.id, 'station_id': account.station_id.id,
+                            'company_id': account.company_id.id, 'key_version': account.station_id.key_version,
+                            'previous_card_id': previous.id if previous else False})
 
     @api.model
     def _special_job(self, station, serial_hex, card_type, values=None):

@@ -15,8 +15,10 @@ from odoo.exceptions import UserError
 JOB_LIFETIME = 55   # seconds; the bridge refuses jobs living longer than 60 s
 
 
-def _canonical(payload):
-    return json.dumps(payload, sort_keys=True, separators=(',', ':'), ensure_ascii=True).encode()
+def _sign(secret, payload):
+    """HMAC-SHA256 of the canonical JSON of `payload` (as card_bridge.protocol.sign)."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(',', ':'), ensure_ascii=True).encode()
+    return hmac.new(bytes.fromhex(secret), canonical, hashlib.sha256).hexdigest()
 
 
 class PrepaidCardJob(models.Model):
@@ -41,7 +43,6 @@ class PrepaidCardJob(models.Model):
                               ('failed', 'Failed'), ('expired', 'Expired')], default='pending', required=True, index=True)
     raw = fields.Char(string='Card Read-back')
     error = fields.Char()
-    duration_ms = fields.Integer()
 
     # ------------------------------------------------------------------ minting
     @api.model
@@ -75,8 +76,7 @@ class PrepaidCardJob(models.Model):
         payload = {'job_id': self.id, 'bridge_id': self.bridge_id.id, 'operation': self.operation,
                    'serial': self.serial or '', 'writes': self.writes or {}, 'psc': self.psc_present or '',
                    'new_psc': self.psc_new or '', 'expires': self.expires_at, 'nonce': self.nonce}
-        secret = self.bridge_id.sudo().secret
-        return {**payload, 'signature': hmac.new(bytes.fromhex(secret), _canonical(payload), hashlib.sha256).hexdigest()}
+        return {**payload, 'signature': _sign(self.bridge_id.sudo().secret, payload)}
 
     # ------------------------------------------------------------------ bridge side
     def _take_pending(self, bridge):
@@ -93,8 +93,7 @@ class PrepaidCardJob(models.Model):
         """Judge a bridge's signed result. A write job is done only when the read-back holds
         exactly what the server computed; otherwise the vend keeps waiting for its write."""
         payload = {k: v for k, v in message.items() if k != 'signature'}
-        expected = hmac.new(bytes.fromhex(bridge.sudo().secret), _canonical(payload), hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected, str(message.get('signature', ''))):
+        if not hmac.compare_digest(_sign(bridge.sudo().secret, payload), str(message.get('signature', ''))):
             raise UserError(self.env._("The result is not signed by this bridge."))
         job = self.search([('id', '=', int(payload.get('job_id', 0))), ('bridge_id', '=', bridge.id)])
         if not job or job.state != 'sent' or payload.get('nonce') != job.nonce:

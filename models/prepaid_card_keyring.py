@@ -43,11 +43,11 @@ class PrepaidCardKeyring(models.AbstractModel):
     @api.model
     def _master_key(self, station_code, key_version):
         """The master key of a station and key version, or None when unknown."""
-        value = self._load().get(str(station_code), {}).get(str(key_version))
-        return bytes.fromhex(value) if value else None
+        return self._key_lookup()(station_code, key_version)
 
     @api.model
     def _key_lookup(self):
+        """(station code, key version) -> master key or None, over one reading of the file."""
         keys = self._load()
 
         def lookup(station_code, key_version):

@@ -74,10 +74,8 @@ class PrepaidAccountRefund(models.TransientModel):
             raise UserError(self.env._("Only an active account can be suspended and refunded."))
         if self.refund_energy < 0:
             raise UserError(self.env._("The refunded energy cannot be negative."))
-        sold = sum(self.env['prepaid.vend'].search(
-            [('account_id', '=', account.id), ('meter_id', '=', account.meter_id.id),
-             ('state', '!=', 'cancelled')]).mapped('energy_net'))
-        if self.refund_energy > sold:
+        sold = account._sold_energy()
+        if to_decimal(self.refund_energy) > sold:
             raise UserError(self.env._(
                 "%(energy)s kWh is more than was ever credited to meter %(meter)s (%(sold)s kWh).",
                 energy=self.refund_energy, meter=account.meter_id.number, sold=sold))

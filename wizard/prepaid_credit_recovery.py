@@ -23,20 +23,12 @@ class PrepaidCreditRecovery(models.TransientModel):
     @api.depends('account_id')
     def _compute_vend_id(self):
         for wizard in self:
-            wizard.vend_id = self.env['prepaid.vend'].search(
-                [('account_id', '=', wizard.account_id.id), ('meter_id', '=', wizard.account_id.meter_id.id),
-                 ('state', '!=', 'cancelled')], order='sequence desc, id desc', limit=1)
+            wizard.vend_id = wizard.account_id._last_vend() if wizard.account_id else False
 
     @api.depends('account_id')
     def _compute_sold(self):
         for wizard in self:
-            wizard.sold_cumulative_energy = float(wizard._sold_cumulative())
-
-    def _sold_cumulative(self):
-        vends = self.env['prepaid.vend'].search(
-            [('account_id', '=', self.account_id.id), ('meter_id', '=', self.account_id.meter_id.id),
-             ('state', '!=', 'cancelled')])
-        return sum((to_decimal(v.energy_net) for v in vends), to_decimal(0))
+            wizard.sold_cumulative_energy = float(wizard.account_id._sold_energy()) if wizard.account_id else 0.0
 
     def action_confirm(self):
         self.ensure_one()
@@ -49,7 +41,7 @@ class PrepaidCreditRecovery(models.TransientModel):
         if vend.is_recovered:
             raise UserError(self.env._("The credit of vend %(name)s has already been recovered once.",
                                        name=vend.name))
-        sold = self._sold_cumulative()
+        sold = account._sold_energy()
         on_meter = to_decimal(self.meter_cumulative_energy)
         if on_meter + to_decimal(vend.energy_net) > sold:
             raise UserError(self.env._(
