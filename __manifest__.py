@@ -36,6 +36,7 @@ operation of a card-based prepaid system; postings to accounting.
         'wizard/prepaid_account_transfer_views.xml',
         'wizard/prepaid_meter_replace_views.xml',
         'wizard/prepaid_credit_recovery_views.xml',
+        'wizard/prepaid_suspicious_query_views.xml',
         'views/prepaid_card_views.xml',
         'views/prepaid_card_bridge_views.xml',
         'views/pos_config_views.xml',
@@ -46,12 +47,24 @@ operation of a card-based prepaid system; postings to accounting.
         'report/prepaid_vend_reports.xml',
         'report/prepaid_vend_templates.xml',
         'report/prepaid_reconciliation_report_views.xml',
+        'report/prepaid_query_reports.xml',
+        'report/prepaid_query_templates.xml',
+        'report/prepaid_sales_report_reports.xml',
+        'report/prepaid_sales_report_templates.xml',
+        'wizard/prepaid_sales_report_print_views.xml',
+        'views/prepaid_dashboard_views.xml',
         'views/prepaid_electricity_menus_actions.xml',
     ],
     'demo': [
         'demo/prepaid_demo.xml',
     ],
     'assets': {
+        'point_of_sale._assets_pos': [
+            'prepaid_electricity/static/src/app/**/*',
+        ],
+        'web.assets_backend': [
+            'prepaid_electricity/static/src/dashboard/**/*',
+        ],
         'web.assets_tests': [
             'prepaid_electricity/static/tests/tours/**/*',
         ],

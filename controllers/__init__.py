@@ -1,1 +1,2 @@
 from . import card_bridge
+from . import sales_report

@@ -12,8 +12,11 @@ from . import prepaid_card
 from . import prepaid_card_writeback
 from . import prepaid_card_bridge
 from . import prepaid_card_job
+from . import prepaid_dashboard
 from . import pos_config
 from . import res_company
 from . import res_config_settings
 from . import pos_order
 from . import pos_order_line
+from . import pos_session
+from . import prepaid_pos_vending

@@ -17,7 +17,25 @@ class PosOrder(models.Model):
             self._create_prepaid_vends()
         return order_id
 
+    def read_pos_data(self, data, config):
+        # The vends made while processing the order go back to the POS with it, as
+        # pos_event returns its registrations: the receipt and the card-write progress use them.
+        results = super().read_pos_data(data, config)
+        if config:
+            vends = self.lines.prepaid_vend_id
+            results['prepaid.vend'] = self.env['prepaid.vend']._load_pos_data_read(vends, config)
+            results['prepaid.account'] = self.env['prepaid.account']._load_pos_data_read(
+                self.lines.prepaid_account_id, config)
+        return results
+
     def _create_prepaid_vends(self):
+        electricity = self.env.ref('prepaid_electricity.product_electricity', raise_if_not_found=False)
+        if electricity and any(line.product_id == electricity and not line.prepaid_account_id for line in self.lines):
+            raise UserError(self.env._("Electricity is sold with the Sell Electricity button, for a customer."))
+        if any(line.prepaid_account_id and (line.qty <= 0 or line.refunded_orderline_id) for line in self.lines):
+            # Energy on a card cannot be taken back by a POS refund: the meter has it.
+            raise UserError(self.env._(
+                "Electricity cannot be refunded at the Point of Sale: use Suspend and Refund on the customer."))
         for line in self.lines.filtered(lambda l: l.prepaid_account_id and not l.prepaid_vend_id):
             vend = line.prepaid_account_id._vend(
                 line.prepaid_method or 'energy', Decimal(f'{line.prepaid_quantity:.2f}'),

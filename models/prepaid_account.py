@@ -22,7 +22,7 @@ class PrepaidAccount(models.Model):
     two million vends as with none. Accounts are never deleted; closing freezes them."""
     _name = 'prepaid.account'
     _description = 'Customer Account'
-    _inherit = ['mail.thread', 'mail.activity.mixin']
+    _inherit = ['mail.thread', 'mail.activity.mixin', 'pos.load.mixin']
     _rec_names_search = ['number', 'partner_id.name', 'meter_id.number', 'partner_id.phone']
     _order = 'number desc'
     _check_company_auto = True
@@ -70,6 +70,15 @@ class PrepaidAccount(models.Model):
     is_erased = fields.Boolean(string='Personal Data Erased', readonly=True)
 
     _number_uniq = models.Constraint('unique(number)', "The customer number must be unique.")
+
+    # ------------------------------------------------------------------ point of sale
+    @api.model
+    def _load_pos_data_domain(self, data, config):
+        return False    # nothing preloaded: the POS asks for the customer it serves
+
+    @api.model
+    def _load_pos_data_fields(self, config):
+        return ['id', 'number', 'display_name', 'state']
 
     @api.depends('number', 'partner_id.name')
     def _compute_display_name(self):
@@ -330,7 +339,9 @@ class PrepaidAccount(models.Model):
         }
 
     def _apply_quote(self, quote):
-        self.write({
+        # The vend is the record of this change: no chatter tracking per sale (two million
+        # vends must not mean two million tracking messages).
+        self.with_context(mail_notrack=True).write({
             'purchase_sequence': self.purchase_sequence + 1,
             'money_balance': float(quote.balance_after),
             'period_key': self._current_period_key(),

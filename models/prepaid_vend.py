@@ -14,7 +14,7 @@ class PrepaidVend(models.Model):
     corrections go through a rewrite, which keeps its own audit record."""
     _name = 'prepaid.vend'
     _description = 'Electricity Vend'
-    _inherit = ['mail.thread']
+    _inherit = ['mail.thread', 'pos.load.mixin']
     _order = 'date desc, id desc'
     _check_company_auto = True
 
@@ -23,6 +23,8 @@ class PrepaidVend(models.Model):
     account_id = fields.Many2one('prepaid.account', string='Customer Account', required=True,
                                  readonly=True, index=True, check_company=True)
     partner_id = fields.Many2one(related='account_id.partner_id', store=True, string='Customer')
+    account_number = fields.Char(related='account_id.number', string='Customer Number')
+    meter_number = fields.Char(related='meter_id.number', string='Meter Number')
     meter_id = fields.Many2one('prepaid.meter', required=True, readonly=True, check_company=True)
     station_id = fields.Many2one('prepaid.station', required=True, readonly=True, check_company=True)
     area_id = fields.Many2one(related='account_id.area_id', store=True)
@@ -87,6 +89,16 @@ class PrepaidVend(models.Model):
         "This request has already been processed.")
     _account_sequence_idx = models.Index('(account_id, sequence)')
 
+    # ------------------------------------------------------------------ point of sale
+    @api.model
+    def _load_pos_data_domain(self, data, config):
+        return False    # nothing preloaded: the vends of an order come back with the order
+
+    @api.model
+    def _load_pos_data_fields(self, config):
+        return ['id', 'name', 'account_id', 'account_number', 'meter_number', 'sequence', 'date',
+                'energy_bought', 'energy_written', 'price', 'amount_due', 'balance_after', 'state']
+
     @api.depends('tier_detail')
     def _compute_tier_summary(self):
         for vend in self:
@@ -98,7 +110,9 @@ class PrepaidVend(models.Model):
         for vals in vals_list:
             if vals.get('name', '/') == '/':
                 vals['name'] = self.env['ir.sequence'].next_by_code('prepaid.vend')
-        return super().create(vals_list)
+        # A vend is its own record of the sale: no "created" message; later changes (rewrites)
+        # are tracked.
+        return super(PrepaidVend, self.with_context(mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True)).create(vals_list)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_always(self):

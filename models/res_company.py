@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..tools import ENERGY_DIGITS
+
 
 class ResCompany(models.Model):
     """Where the money of electricity sales goes: by default a prepaid electricity liability
@@ -15,6 +17,19 @@ class ResCompany(models.Model):
     prepaid_revenue_account_id = fields.Many2one(
         'account.account', string='Electricity Revenue', check_company=True,
         domain="[('account_type', 'in', ('income', 'income_other'))]")
+    # Suspicious customers (Queries): the manager's last thresholds, remembered per company.
+    prepaid_suspicious_days = fields.Integer(
+        string='Suspicious Customers: Days', default=90,
+        help="Length of the date range looked at by default (the dashboard's count too).")
+    prepaid_suspicious_min_consumption = fields.Float(
+        string='Suspicious Customers: Minimum Consumption (kWh)', digits=ENERGY_DIGITS, default=100.0,
+        help="A customer who consumed less than this in the range is never suspicious.")
+    prepaid_suspicious_max_vends = fields.Integer(
+        string='Suspicious Customers: Few Purchases', default=0,
+        help="This many purchases in the range or fewer count as few.")
+    prepaid_suspicious_min_coverage = fields.Integer(
+        string='Suspicious Customers: Minimum Coverage (%)', default=50,
+        help="Energy bought below this percentage of the energy consumed counts as small purchases.")
 
     def _prepaid_income_account(self):
         """The account electricity sales and refunds are posted to, created when missing."""

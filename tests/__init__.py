@@ -4,6 +4,11 @@ from . import test_vend_concurrency
 from . import test_i18n
 from . import test_cards
 from . import test_accounting
+from . import test_reports
+from . import test_queries
 from . import test_pos_vending
 from . import test_browser_ui
 from . import test_http_card_bridge
+from . import test_browser_pos
+from . import test_browser_dashboard
+from . import test_pos_screen

@@ -1,5 +1,6 @@
 from odoo.addons.point_of_sale.tests.common import TestPoSCommon
 from odoo.fields import Command
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import make_account
@@ -53,3 +54,35 @@ class TestPosVending(TestPoSCommon):
         row = self.env['prepaid.reconciliation.report'].sudo().search([('pos_session_id', '=', self.pos_session.id)])
         self.assertRecordValues(row, [{'vend_amount': 122.0, 'payment_amount': 122.0, 'posted_amount': 122.0,
                                        'difference': 0.0}])
+
+    def test_synced_order_returns_its_vend_to_the_pos(self):
+        self.open_new_session()
+        data = self.electricity_order(61, 122.0)
+        result = self.env['pos.order'].sync_from_ui([data])
+        [vend] = result['prepaid.vend']
+        self.assertEqual((vend['amount_due'], vend['sequence'], vend['meter_number'], vend['account_number']),
+                         (122.0, 2, '626200000001', self.account.number))
+        self.assertEqual([line['prepaid_vend_id'] for line in result['pos.order.line']], [vend['id']])
+
+    def test_electricity_needs_a_customer_and_is_never_refunded_at_the_pos(self):
+        self.open_new_session()
+        data = self.create_ui_order_data([{'product': self.product, 'quantity': 1, 'price_unit': 10.0,
+                                           'price_subtotal': 10.0, 'price_subtotal_incl': 10.0}])
+        with self.assertRaisesRegex(UserError, 'Sell Electricity button'):
+            self.env['pos.order'].sync_from_ui([data])
+        refund = self.create_ui_order_data([{
+            'product': self.product, 'quantity': -1, 'price_unit': 122.0, 'price_subtotal': -122.0,
+            'price_subtotal_incl': -122.0, 'prepaid_account_id': self.account.id, 'prepaid_method': 'energy',
+            'prepaid_quantity': 61}])
+        with self.assertRaisesRegex(UserError, 'Suspend and Refund'):
+            self.env['pos.order'].sync_from_ui([refund])
+        self.assertFalse(self.account.vend_ids)
+
+    def test_the_electricity_product_is_always_loaded_but_not_in_the_grid(self):
+        self.assertIn(self.product, self.config._get_special_products())
+        self.open_new_session()
+        data = self.pos_session.load_data([])
+        config_data = data['pos.config'][0]
+        self.assertEqual(config_data['_prepaid_product_id'], self.product.id)
+        self.assertTrue(config_data['_prepaid_can_vend'])
+        self.assertIn(self.product.id, config_data['_pos_special_products_ids'])

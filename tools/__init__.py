@@ -1,4 +1,5 @@
 """Small helpers shared by the Odoo layer (no models here)."""
+import datetime
 from decimal import Decimal
 
 from odoo.exceptions import ValidationError
@@ -28,3 +29,13 @@ def default_cash_journal(env):
     """The company's first cash journal: where counter sales and refunds are paid by default."""
     return env['account.journal'].search(
         [*env['account.journal']._check_company_domain(env.company), ('type', '=', 'cash')], limit=1)
+
+
+def utc_bounds(env, date_from, date_to):
+    """The naive UTC datetimes [start, end) covering the local days date_from..date_to in the
+    user's time zone: vends and write-backs are stamped in UTC, a station counts local days."""
+    tz = env.tz
+    start = tz.localize(datetime.datetime.combine(date_from, datetime.time.min))
+    end = tz.localize(datetime.datetime.combine(date_to + datetime.timedelta(days=1), datetime.time.min))
+    return (start.astimezone(datetime.timezone.utc).replace(tzinfo=None),
+            end.astimezone(datetime.timezone.utc).replace(tzinfo=None))

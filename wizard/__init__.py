@@ -8,3 +8,6 @@ from . import prepaid_meter_replace
 from . import prepaid_credit_recovery
 from . import prepaid_station_code_change
 from . import prepaid_card_operation
+from . import prepaid_sales_report_print
+from . import prepaid_suspicious_query
+from . import prepaid_suspicious_customer

@@ -1,0 +1,228 @@
+from decimal import Decimal, InvalidOperation
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import float_round
+
+OPERATOR_GROUP = 'prepaid_electricity.prepaid_electricity_group_operator'
+MANAGER_GROUP = 'prepaid_electricity.prepaid_electricity_group_manager'
+
+
+class PrepaidPosVending(models.AbstractModel):
+    """What the Point of Sale asks the server while vending: find the customer (by card or by
+    number, name, phone or meter), quote, follow card jobs, and the other card operations of
+    a cashier. The POS only displays; every rule is applied here and in the models it calls."""
+    _name = 'prepaid.pos.vending'
+    _description = 'Point of Sale Vending'
+
+    # ------------------------------------------------------------------ helpers
+    @api.model
+    def _config(self, config_id):
+        if not self.env.user.has_group(OPERATOR_GROUP):
+            raise AccessError(self.env._("Only vending operators may sell electricity."))
+        config = self.env['pos.config'].browse(int(config_id)).exists()
+        if not config:
+            raise UserError(self.env._("This Point of Sale no longer exists."))
+        return config
+
+    @api.model
+    def _bridge(self, config):
+        bridge = config.prepaid_bridge_id
+        if not bridge or bridge.state != 'paired':
+            raise UserError(self.env._(
+                "No paired card bridge is set on %(pos)s: set one in the Point of Sale settings.",
+                pos=config.name))
+        return bridge
+
+    @api.model
+    def _account(self, account_id):
+        account = self.env['prepaid.account'].browse(int(account_id)).exists()
+        if not account:
+            raise UserError(self.env._("This customer account no longer exists."))
+        return account
+
+    @api.model
+    def _selection_label(self, record, field_name):
+        return dict(record._fields[field_name]._description_selection(self.env)).get(record[field_name], '')
+
+    @api.model
+    def _account_summary(self, account, card_warning=None):
+        """Everything the vending screen shows about a customer, warnings included."""
+        meter, tariff, last = account.meter_id, account.tariff_id, account._last_vend()
+        warnings = []
+        if card_warning:
+            warnings.append(card_warning)
+        if account.state != 'active':
+            warnings.append(self.env._("The account is %(state)s: it cannot buy.",
+                                       state=self._selection_label(account, 'state')))
+        if not account.card_id:
+            warnings.append(self.env._("The customer has no card yet."))
+        if account.is_credit_valid and last:
+            warnings.append(self.env._(
+                "The credit of purchase %(sequence)s is still on the card: insert the card in the "
+                "meter before buying again.", sequence=last.sequence))
+        waiting = account.vend_ids.filtered(lambda v: v.state == 'to_write')
+        if waiting:
+            warnings.append(self.env._("Vend %(name)s is waiting for its card write.", name=waiting[:1].name))
+        writeback = self.env['prepaid.card.writeback'].search([('account_id', '=', account.id)],
+                                                              order='id desc', limit=1)
+        return {
+            'id': account.id,
+            'number': account.number,
+            'name': account.partner_id.name or '',
+            'phone': account.partner_id.phone or '',
+            'address': account.partner_id.contact_address_inline or '',
+            'state': account.state,
+            'state_label': self._selection_label(account, 'state'),
+            'meter': meter.number,
+            'meter_type': meter.meter_type_id.display_name or '',
+            'area': account.area_id.display_name or '',
+            'tariff': tariff.display_name,
+            'price': tariff.display_price or '',
+            'card_serial': account.card_id.serial or '',
+            'purchase_sequence': account.purchase_sequence,
+            'money_balance': account.money_balance,
+            'is_credit_valid': account.is_credit_valid,
+            'last_vend': last and {
+                'id': last.id, 'name': last.name, 'date': fields.Datetime.to_string(last.date),
+                'energy': last.energy_bought, 'amount': last.amount_due, 'state': last.state,
+                'state_label': self._selection_label(last, 'state')} or False,
+            'writeback': writeback and {
+                'date': fields.Datetime.to_string(writeback.create_date),
+                'remaining': writeback.remaining_energy, 'over_zero': writeback.over_zero_energy,
+                'cumulative': writeback.cumulative_purchased} or False,
+            'waiting_vend_id': waiting[:1].id or False,
+            'can_buy': account.state == 'active' and bool(account.card_id),
+            'warnings': warnings,
+        }
+
+    # ------------------------------------------------------------------ finding the customer
+    @api.model
+    def find_accounts(self, config_id, query):
+        """Accounts matching a customer number, name, phone or meter number."""
+        self._config(config_id)
+        query = (query or '').strip()
+        if len(query) < 2:
+            return []
+        accounts = self.env['prepaid.account'].search(
+            ['|', '|', '|', ('number', 'ilike', query), ('partner_id.name', 'ilike', query),
+             ('partner_id.phone', 'ilike', query), ('meter_id.number', 'ilike', query)], limit=20)
+        return [self._account_summary(account) for account in accounts]
+
+    @api.model
+    def account_summary(self, config_id, account_id):
+        self._config(config_id)
+        return self._account_summary(self._account(account_id))
+
+    @api.model
+    def read_card(self, config_id):
+        """Ask the POS's bridge to read the card in its reader; follow with `job_status`."""
+        bridge = self._bridge(self._config(config_id))
+        job = self.env['prepaid.card.job'].sudo()._create_for(bridge, 'read')
+        return {'job_id': job.id}
+
+    @api.model
+    def job_status(self, config_id, job_id):
+        """Where a card job stands; for a finished read, the customer on the card."""
+        config = self._config(config_id)
+        job = self.env['prepaid.card.job'].sudo().search(
+            [('id', '=', int(job_id)), ('bridge_id', '=', config.prepaid_bridge_id.id)])
+        if not job:
+            raise UserError(self.env._("Unknown card job."))
+        result = {'job_id': job.id, 'state': job.state, 'error': job.error or '',
+                  'vend_state': job.vend_id.state or False}
+        if job.state == 'pending' and job.expires_at < fields.Datetime.now().timestamp():
+            job.write({'state': 'expired', 'error': self.env._("The bridge did not pick the job up in time.")})
+            result.update(state='expired', error=job.error)
+        if job.operation == 'read' and job.state == 'done':
+            try:
+                read = self.env['prepaid.card']._read_card(bytes.fromhex(job.raw or ''))
+            except UserError as refusal:
+                result.update(state='failed', error=refusal.args[0])
+            else:
+                if read['account']:
+                    result['account'] = self._account_summary(read['account'])
+                else:
+                    result.update(state='failed', error=self.env._("This is not a purchase card."))
+        return result
+
+    # ------------------------------------------------------------------ quoting
+    @api.model
+    def quote(self, config_id, account_id, method, quantity):
+        """The server's quote, or the translated reason it would be refused."""
+        self._config(config_id)
+        account = self._account(account_id)
+        if method not in ('energy', 'money'):
+            raise UserError(self.env._("Buy by energy or by money."))
+        try:
+            amount = Decimal(str(quantity)).quantize(Decimal('0.01'))
+        except (InvalidOperation, ValueError):
+            return {'error': self.env._("Enter a valid number.")}
+        if amount <= 0:
+            return {'error': self.env._("Enter a quantity greater than zero.")}
+        if not account.card_id:
+            return {'error': self.env._("Customer %(number)s has no card: issue one first.", number=account.number)}
+        try:
+            quote = account._quote(method, amount)
+        except UserError as refusal:
+            return {'error': refusal.args[0]}
+        rounding = account.currency_id.rounding
+        return {
+            'method': method, 'quantity': float(amount),
+            'energy_bought': float(quote.energy_bought), 'energy_written': float(quote.energy_written),
+            'energy_net': float(quote.energy_net), 'preset_deducted': float(quote.preset_deducted),
+            'over_zero_deducted': float(quote.over_zero_deducted),
+            'unit_price': float(quote.unit_price),
+            'tiers': [{'index': tier.index, 'energy': float(tier.energy), 'price': float(tier.price),
+                       'amount': float(tier.amount)} for tier in quote.tiers],
+            'balance_before': float(quote.balance_before), 'balance_after': float(quote.balance_after),
+            'amount_due': float_round(float(quote.amount_due), precision_rounding=rounding),
+        }
+
+    # ------------------------------------------------------------------ card writes
+    @api.model
+    def write_status(self, config_id, vend_ids):
+        """For each vend of a paid order: written, or waiting (with the last job's state and error)."""
+        self._config(config_id)
+        vends = self.env['prepaid.vend'].browse([int(i) for i in vend_ids]).exists()
+        Job = self.env['prepaid.card.job'].sudo()
+        statuses = []
+        for vend in vends:
+            job = Job.search([('vend_id', '=', vend.id)], order='id desc', limit=1)
+            statuses.append({'vend_id': vend.id, 'name': vend.name, 'state': vend.state,
+                             'job_id': job.id or False, 'job_state': job.state or False,
+                             'error': job.error or ''})
+        return statuses
+
+    @api.model
+    def write_vend(self, config_id, vend_id):
+        """Write a vend waiting for its card write (or write it again): the same image, never a
+        new credit."""
+        bridge = self._bridge(self._config(config_id))
+        vend = self.env['prepaid.vend'].browse(int(vend_id)).exists()
+        if not vend:
+            raise UserError(self.env._("This vend no longer exists."))
+        return {'job_id': vend._queue_card_write(bridge).id}
+
+    @api.model
+    def reissue_card(self, config_id, account_id):
+        """Reissue (managers): the blank card now in the bridge's reader gets the customer's data."""
+        bridge = self._bridge(self._config(config_id))
+        account = self._account(account_id)
+        if not bridge.card_serial:
+            raise UserError(self.env._("Put a blank card in the reader of %(bridge)s first.", bridge=bridge.name))
+        card_job = account._reissue_card(bridge.card_serial)
+        job = self.env['prepaid.card.job'].sudo()._create_for(
+            bridge, 'write', card_job, account._last_vend(), credit_valid=account.is_credit_valid)
+        return {'job_id': job.id}
+
+    @api.model
+    def recover_credit(self, config_id, account_id, meter_cumulative_energy):
+        """Credit recovery (managers), checked against the meter's cumulative purchased energy;
+        then the recovered credit is written."""
+        bridge = self._bridge(self._config(config_id))
+        account = self._account(account_id)
+        wizard = self.env['prepaid.credit.recovery'].create({
+            'account_id': account.id, 'meter_cumulative_energy': float(meter_cumulative_energy or 0)})
+        wizard.action_confirm()
+        return {'job_id': wizard.vend_id._queue_card_write(bridge).id}

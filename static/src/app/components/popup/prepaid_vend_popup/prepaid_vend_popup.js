@@ -1,0 +1,192 @@
+import { Component, useState } from "@odoo/owl";
+import { Dialog } from "@web/core/dialog/dialog";
+import { _t } from "@web/core/l10n/translation";
+import { usePos } from "@point_of_sale/app/hooks/pos_hook";
+
+/**
+ * The vending screen: the operator reads the card (the server runs a read job on this POS's
+ * card bridge) or finds the account; sees the customer and every warning; enters energy or
+ * money and sees the server's quote; adds the quoted vend to the order. The other card
+ * operations of a cashier (write again, reissue, credit recovery) are here too, each checked
+ * by the server against the user's role.
+ */
+export class PrepaidVendPopup extends Component {
+    static template = "prepaid_electricity.PrepaidVendPopup";
+    static components = { Dialog };
+    static props = ["getPayload", "close"];
+
+    setup() {
+        this.pos = usePos();
+        this.state = useState({
+            query: "",
+            results: [],
+            account: null,
+            method: "energy",
+            quantity: "",
+            quote: null,
+            quoteError: "",
+            busy: "",
+            message: "",
+            error: "",
+            showRecovery: false,
+            meterCumulative: "",
+        });
+    }
+
+    get isManager() {
+        return Boolean(this.pos.config._prepaid_is_manager);
+    }
+
+    get canAdd() {
+        const { account, quote } = this.state;
+        return Boolean(account?.can_buy && quote && !this.state.busy);
+    }
+
+    formatCurrency(amount) {
+        return this.env.utils.formatCurrency(amount);
+    }
+
+    /** Energy to 0.01 kWh and prices to 0.0001, as on the card and the receipt. */
+    formatEnergy(energy) {
+        return `${Number(energy || 0).toFixed(2)} kWh`;
+    }
+
+    formatPrice(price) {
+        return Number(price || 0).toFixed(4);
+    }
+
+    async run(label, callback) {
+        this.state.busy = label;
+        this.state.error = "";
+        this.state.message = "";
+        try {
+            return await callback();
+        } catch (error) {
+            this.state.error = error.data?.message || error.message || String(error);
+        } finally {
+            this.state.busy = "";
+        }
+    }
+
+    setAccount(account) {
+        this.state.account = account;
+        this.state.results = [];
+        this.state.quote = null;
+        this.state.quoteError = "";
+        this.state.meterCumulative = account?.writeback ? String(account.writeback.cumulative) : "";
+    }
+
+    async search() {
+        await this.run(_t("Searching…"), async () => {
+            const results = await this.pos.prepaidCall("find_accounts", this.state.query);
+            if (results.length === 1) {
+                this.setAccount(results[0]);
+            } else {
+                this.setAccount(null);
+                this.state.results = results;
+                if (!results.length) {
+                    this.state.error = _t("No customer matches “%s”.", this.state.query);
+                }
+            }
+        });
+    }
+
+    onSearchKeydown(ev) {
+        if (ev.key === "Enter") {
+            this.search();
+        }
+    }
+
+    async readCard() {
+        await this.run(_t("Reading the card…"), async () => {
+            const { job_id } = await this.pos.prepaidCall("read_card");
+            const status = await this.pos.prepaidWaitJob(job_id);
+            if (status.state === "done" && status.account) {
+                this.setAccount(status.account);
+            } else {
+                this.setAccount(null);
+                this.state.error = status.error || _t("The card could not be read.");
+            }
+        });
+    }
+
+    async refreshAccount() {
+        const account = await this.pos.prepaidCall("account_summary", this.state.account.id);
+        this.setAccount(account);
+    }
+
+    onRequestChange() {
+        this.state.quote = null;
+        this.state.quoteError = "";
+    }
+
+    async getQuote() {
+        if (!this.state.account) {
+            return;
+        }
+        await this.run(_t("Quoting…"), async () => {
+            const quote = await this.pos.prepaidCall(
+                "quote",
+                this.state.account.id,
+                this.state.method,
+                this.state.quantity
+            );
+            this.state.quote = quote.error ? null : quote;
+            this.state.quoteError = quote.error || "";
+        });
+    }
+
+    onQuantityKeydown(ev) {
+        if (ev.key === "Enter") {
+            this.getQuote();
+        }
+    }
+
+    /** Run a card operation that queues a write job, then follow it to the end. */
+    async cardOperation(label, method, ...args) {
+        await this.run(label, async () => {
+            const { job_id } = await this.pos.prepaidCall(method, this.state.account.id, ...args);
+            const status = await this.pos.prepaidWaitJob(job_id);
+            await this.refreshAccount();
+            if (status.state === "done") {
+                this.state.message = _t("The card has been written.");
+            } else {
+                this.state.error = status.error || _t("The card write did not complete.");
+            }
+        });
+    }
+
+    writeAgain() {
+        const vendId = this.state.account.waiting_vend_id || this.state.account.last_vend?.id;
+        return this.run(_t("Writing the card…"), async () => {
+            const { job_id } = await this.pos.prepaidCall("write_vend", vendId);
+            const status = await this.pos.prepaidWaitJob(job_id);
+            await this.refreshAccount();
+            if (status.state === "done") {
+                this.state.message = _t("The card has been written.");
+            } else {
+                this.state.error = status.error || _t("The card write did not complete.");
+            }
+        });
+    }
+
+    reissue() {
+        return this.cardOperation(_t("Reissuing the card…"), "reissue_card");
+    }
+
+    recoverCredit() {
+        return this.cardOperation(
+            _t("Recovering the credit…"),
+            "recover_credit",
+            this.state.meterCumulative
+        );
+    }
+
+    confirm() {
+        if (!this.canAdd) {
+            return;
+        }
+        this.props.getPayload({ account: this.state.account, quote: this.state.quote });
+        this.props.close();
+    }
+}

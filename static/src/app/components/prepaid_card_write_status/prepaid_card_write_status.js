@@ -1,0 +1,82 @@
+import { Component, onMounted, onWillUnmount, useState } from "@odoo/owl";
+import { _t } from "@web/core/l10n/translation";
+import { usePos } from "@point_of_sale/app/hooks/pos_hook";
+
+const POLL_MS = 700;
+const FINISHED = ["done", "failed", "expired"];
+
+/**
+ * After payment: the card write of each vend of the order, followed until the bridge reports
+ * the result. A failed or timed-out write leaves the vend waiting; "Retry" writes the same
+ * image again (never a new credit).
+ */
+export class PrepaidCardWriteStatus extends Component {
+    static template = "prepaid_electricity.PrepaidCardWriteStatus";
+    static props = { order: Object };
+
+    setup() {
+        this.pos = usePos();
+        this.state = useState({ statuses: [], error: "", retrying: false });
+        this.timer = null;
+        onMounted(() => this.poll());
+        onWillUnmount(() => clearTimeout(this.timer));
+    }
+
+    get vendIds() {
+        return this.props.order.lines.map((line) => line.prepaid_vend_id?.id).filter(Boolean);
+    }
+
+    get hasElectricity() {
+        return this.props.order.lines.some((line) => line.prepaid_account_id);
+    }
+
+    isFinished(status) {
+        return status.state !== "to_write" || !status.job_id || FINISHED.includes(status.job_state);
+    }
+
+    label(status) {
+        if (status.state === "written") {
+            return _t("Card written");
+        }
+        if (!status.job_id) {
+            return _t("Waiting for card write: no card bridge on this POS");
+        }
+        if (status.job_state === "pending") {
+            return _t("Waiting for the card bridge…");
+        }
+        if (status.job_state === "sent") {
+            return _t("Writing the card…");
+        }
+        return _t("Card write failed: %s", status.error || _t("no answer from the card bridge"));
+    }
+
+    async poll() {
+        clearTimeout(this.timer);
+        const ids = this.vendIds;
+        if (!ids.length) {
+            return;
+        }
+        try {
+            this.state.statuses = await this.pos.prepaidCall("write_status", ids);
+            this.state.error = "";
+        } catch (error) {
+            this.state.error = error.data?.message || error.message || String(error);
+        }
+        if (!this.state.statuses.every((status) => this.isFinished(status)) || this.state.error) {
+            this.timer = setTimeout(() => this.poll(), POLL_MS);
+        }
+    }
+
+    async retry(status) {
+        this.state.retrying = true;
+        try {
+            await this.pos.prepaidCall("write_vend", status.vend_id);
+            this.state.error = "";
+        } catch (error) {
+            this.state.error = error.data?.message || error.message || String(error);
+        } finally {
+            this.state.retrying = false;
+        }
+        await this.poll();
+    }
+}

@@ -1,0 +1,77 @@
+import { patch } from "@web/core/utils/patch";
+import { _t } from "@web/core/l10n/translation";
+import { PosStore } from "@point_of_sale/app/services/pos_store";
+import { AlertDialog } from "@web/core/confirmation_dialog/confirmation_dialog";
+import { makeAwaitable } from "@point_of_sale/app/utils/make_awaitable_dialog";
+import { PrepaidVendPopup } from "@prepaid_electricity/app/components/popup/prepaid_vend_popup/prepaid_vend_popup";
+
+const JOB_POLL_MS = 500;
+const JOB_TIMEOUT_MS = 65000; // a job lives 55 s on the server; allow for the last poll
+
+patch(PosStore.prototype, {
+    /** The Electricity product (a special product: loaded, never shown in the grid). */
+    get prepaidProduct() {
+        return this.models["product.product"].get(this.config._prepaid_product_id);
+    },
+
+    get prepaidCanVend() {
+        return Boolean(this.config._prepaid_can_vend && this.prepaidProduct);
+    },
+
+    /** Every vending question goes to the server, which alone applies the rules. */
+    prepaidCall(method, ...args) {
+        return this.data.call("prepaid.pos.vending", method, [this.config.id, ...args]);
+    },
+
+    /** Follow a card job until the bridge has answered (or the job expired). */
+    async prepaidWaitJob(jobId, onProgress = () => {}) {
+        const deadline = Date.now() + JOB_TIMEOUT_MS;
+        for (;;) {
+            const status = await this.prepaidCall("job_status", jobId);
+            onProgress(status);
+            if (!["pending", "sent"].includes(status.state)) {
+                return status;
+            }
+            if (Date.now() > deadline) {
+                return {
+                    ...status,
+                    state: "expired",
+                    error: _t("The card bridge did not answer in time."),
+                };
+            }
+            await new Promise((resolve) => setTimeout(resolve, JOB_POLL_MS));
+        }
+    },
+
+    /** The Sell Electricity button: find the customer, quote, add the line. */
+    async sellElectricity() {
+        const result = await makeAwaitable(this.dialog, PrepaidVendPopup, {});
+        if (!result) {
+            return;
+        }
+        const { account, quote } = result;
+        const order = this.getOrder() || this.addNewOrder();
+        if (order.lines.some((line) => line.prepaid_account_id?.id === account.id)) {
+            this.dialog.add(AlertDialog, {
+                title: _t("Already in the order"),
+                body: _t("This order already sells electricity to customer %s.", account.number),
+            });
+            return;
+        }
+        const [accountRecord] = await this.data.read("prepaid.account", [account.id]);
+        const product = this.prepaidProduct;
+        return await this.addLineToCurrentOrder(
+            {
+                product_id: product,
+                product_tmpl_id: product.product_tmpl_id,
+                price_unit: quote.amount_due,
+                qty: 1,
+                prepaid_account_id: accountRecord,
+                prepaid_method: quote.method,
+                prepaid_quantity: quote.quantity,
+            },
+            {},
+            false
+        );
+    },
+});

@@ -1,0 +1,136 @@
+"""What the POS vending screen asks the server (`prepaid.pos.vending`): find the customer,
+read the card through the till's bridge, quote, follow and retry card writes, by role."""
+import json
+import os
+import tempfile
+from decimal import Decimal
+from unittest.mock import patch
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
+from odoo.tools import config
+
+from ..domain.sle4442 import VirtualSle4442
+from ..domain.virtual_meter import VirtualMeter
+from .common import PrepaidCommon
+from .test_cards import run_job
+
+
+@tagged('post_install', '-at_install')
+class TestPosVendingScreen(PrepaidCommon):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        handle, cls.key_path = tempfile.mkstemp(suffix='.json')
+        os.close(handle)
+        os.chmod(cls.key_path, 0o600)
+        with open(cls.key_path, 'w') as f:
+            json.dump({'654321': {'1': '00112233445566778899aabbccddeeff'}}, f)
+        cls.addClassCleanup(os.unlink, cls.key_path)
+        patcher = patch.dict(config.options, {'prepaid_card_key_file': cls.key_path})
+        patcher.start()
+        cls.addClassCleanup(patcher.stop)
+        cls.bridge = cls.env['prepaid.card.bridge'].create({'name': 'Till 1'})
+        cls.bridge._pair(cls.bridge.pairing_code)
+        cls.pos_config = cls.env['pos.config'].create({'name': 'Vending till', 'prepaid_bridge_id': cls.bridge.id})
+
+    def setUp(self):
+        super().setUp()
+        self.card = VirtualSle4442(serial=bytes.fromhex('0a0b0c0d0e0f1011'))
+        self.account = self.open_account(meter_number='000012345678', quantity='61')
+        job = self.account._issue_card(self.card.serial.hex())
+        self.account.vend_ids._confirm_card_write(run_job(self.card, job))
+        self.meter = VirtualMeter(station_code='654321', meter_number='000012345678', preset=Decimal(20),
+                                  key_lookup=lambda station, version: bytes.fromhex('00112233445566778899aabbccddeeff'))
+        self.screen = self.env['prepaid.pos.vending'].with_user(self.operator)
+
+    def bridge_answers(self, job_id, ok=True, error=''):
+        """The bridge read the card (or failed): what `_apply_result` stores after checking the signature."""
+        job = self.env['prepaid.card.job'].browse(job_id)
+        job.write({'state': 'done' if ok else 'failed', 'raw': self.card.read(0, 256).hex(), 'error': error or False})
+        if ok and job.operation == 'write':
+            job.vend_id._confirm_card_write(run_job(self.card, job.vend_id._card_job()))
+        return job
+
+    def test_find_the_customer_by_number_name_phone_or_meter(self):
+        for query in (self.account.number, 'Zhao', '13800000001', '12345678'):
+            found = self.screen.find_accounts(self.pos_config.id, query)
+            self.assertEqual([row['id'] for row in found], [self.account.id], query)
+        summary = found[0]
+        self.assertEqual((summary['name'], summary['meter'], summary['card_serial'], summary['purchase_sequence']),
+                         ('Zhao Lei', '000012345678', '0a0b0c0d0e0f1011', 1))
+        # the credit of the first purchase is still on the card: the screen says so
+        self.assertTrue(any('still on the card' in warning for warning in summary['warnings']))
+        self.assertEqual(self.screen.find_accounts(self.pos_config.id, 'x'), [], "too short to search")
+
+    def test_read_card_then_quote(self):
+        self.assertEqual(self.meter.insert(self.card), Decimal('41.00'))    # 61 less the preset
+        job_id = self.screen.read_card(self.pos_config.id)['job_id']
+        self.assertEqual(self.screen.job_status(self.pos_config.id, job_id)['state'], 'pending')
+        self.bridge_answers(job_id)
+        status = self.screen.job_status(self.pos_config.id, job_id)
+        self.assertEqual(status['state'], 'done')
+        summary = status['account']
+        self.assertEqual(summary['id'], self.account.id)
+        self.assertEqual(summary['writeback']['remaining'], 41.0)
+        self.assertFalse(summary['is_credit_valid'], "the meter consumed the credit, read from the card")
+        self.assertFalse(summary['warnings'])
+        quote = self.screen.quote(self.pos_config.id, self.account.id, 'energy', '61')
+        self.assertEqual((quote['energy_bought'], quote['unit_price'], quote['amount_due'], quote['preset_deducted']),
+                         (61.0, 2.0, 122.0, 0.0))
+        by_money = self.screen.quote(self.pos_config.id, self.account.id, 'money', '100.00')
+        self.assertEqual((by_money['energy_bought'], by_money['amount_due']), (50.0, 100.0))
+        self.assertIn('greater than zero', self.screen.quote(self.pos_config.id, self.account.id, 'energy', '0')['error'])
+        self.assertIn('valid number', self.screen.quote(self.pos_config.id, self.account.id, 'energy', 'abc')['error'])
+
+    def test_quote_refused_while_the_credit_is_on_the_card(self):
+        refused = self.screen.with_context(lang='en_US').quote(self.pos_config.id, self.account.id, 'energy', '10')
+        self.assertNotIn('amount_due', refused)
+        self.assertTrue(refused['error'])
+
+    def test_a_foreign_card_is_refused_with_a_message(self):
+        blank = VirtualSle4442(serial=bytes.fromhex('0101010101010101'))
+        self.card = blank
+        job_id = self.screen.read_card(self.pos_config.id)['job_id']
+        self.bridge_answers(job_id)
+        status = self.screen.job_status(self.pos_config.id, job_id)
+        self.assertEqual(status['state'], 'failed')
+        self.assertTrue(status['error'])
+        self.assertNotIn('account', status)
+
+    def test_failed_write_then_retry_writes_the_same_image(self):
+        self.meter.insert(self.card)
+        self.account.invalidate_recordset()
+        self.insert_card(self.account, remaining=41)
+        vend = self.account._vend('energy', Decimal('10'), channel='pos')
+        first = self.screen.write_vend(self.pos_config.id, vend.id)['job_id']
+        self.bridge_answers(first, ok=False, error='card removed')
+        [status] = self.screen.write_status(self.pos_config.id, [vend.id])
+        self.assertEqual((status['state'], status['job_state'], status['error']), ('to_write', 'failed', 'card removed'))
+        retry = self.screen.write_vend(self.pos_config.id, vend.id)['job_id']
+        jobs = self.env['prepaid.card.job'].browse([first, retry])
+        self.assertEqual(jobs[0].writes, jobs[1].writes)
+        self.bridge_answers(retry)
+        [status] = self.screen.write_status(self.pos_config.id, [vend.id])
+        self.assertEqual((status['state'], status['job_state']), ('written', 'done'))
+        self.assertEqual(len(self.account.vend_ids), 2, "a retry never makes a new vend")
+
+    def test_roles(self):
+        clerk = new_test_user(self.env, login='pe_clerk', groups='base.group_user,point_of_sale.group_pos_user')
+        with self.assertRaises(AccessError):
+            self.env['prepaid.pos.vending'].with_user(clerk).find_accounts(self.pos_config.id, 'Zhao')
+        self.bridge.card_serial = '0202020202020202'
+        with self.assertRaises(AccessError):
+            self.screen.reissue_card(self.pos_config.id, self.account.id)    # managers only
+        job_id = self.env['prepaid.pos.vending'].with_user(self.manager).reissue_card(
+            self.pos_config.id, self.account.id)['job_id']
+        job = self.env['prepaid.card.job'].browse(job_id)
+        self.assertEqual((job.serial, self.account.card_id.serial), ('0202020202020202', '0202020202020202'))
+        with self.assertRaises(AccessError):
+            self.screen.recover_credit(self.pos_config.id, self.account.id, 0)
+
+    def test_a_till_without_bridge_says_so(self):
+        self.pos_config.prepaid_bridge_id = False
+        with self.assertRaisesRegex(UserError, 'No paired card bridge'):
+            self.screen.read_card(self.pos_config.id)
