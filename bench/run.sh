@@ -13,6 +13,7 @@ if [ "${1:-}" != reports ]; then
     odoo -c "$CONF" -d prepaid_bench -u prepaid_electricity --stop-after-init --no-http >"$RT/bench-install.log" 2>&1
   fi
   "$VENV/bin/python" "$ADDON_DIR/bench/vend_bench.py" prepaid_bench "$CONF"
+  "$VENV/bin/python" "$ADDON_DIR/bench/pos_sync_bench.py" prepaid_bench "$CONF"
   [ -f "$ADDON_DIR/bench/card_encode.py" ] && "$VENV/bin/python" "$ADDON_DIR/bench/card_encode.py" || true
 fi
 # Sales reports (`bash bench/run.sh reports` runs only these): their own database, grown

@@ -85,20 +85,9 @@ class PrepaidSalesReport(models.Model):
 
     # ------------------------------------------------------------------ aggregation
     @api.model
-    def _get_figures(self, domain, groupby=()):
-        """Sum the report's measures over `domain`, grouped by `groupby` (``_read_group``
-        specs). Returns ``[(group values tuple, {measure: value})]``; without `groupby`, one
-        item: the totals."""
-        aggregates = [f'{measure}:sum' for measure in MEASURES]
-        result = []
-        for row in self._read_group(domain, list(groupby), aggregates, order=','.join(groupby) or None):
-            keys, values = row[:len(groupby)], row[len(groupby):]
-            result.append((keys, {m: v or 0 for m, v in zip(MEASURES, values)}))
-        return result
-
-    @api.model
     def _get_totals(self, domain):
-        return self._get_figures(domain)[0][1]
+        """{measure: total} over `domain`."""
+        return self._get_figure_sets(domain, [()])[0][()]
 
     @api.model
     def _get_figure_sets(self, domain, grouping_sets):
@@ -133,24 +122,33 @@ class PrepaidSalesReport(models.Model):
         return result
 
     @api.model
-    def _get_months(self, domain, row_field, measure):
-        """`measure` per local month of `domain`, in one row per `row_field` value (one row
-        for all when `row_field` is None): ``{row id or None: [month 1..12, total]}``.
-        One SQL query (a pivot of the month sums), access rules applied."""
+    def _get_months(self, domain, row_field, measure, bounds):
+        """`measure` per period of `domain` (`bounds`: the 13 UTC datetimes that start and end
+        the twelve months), in one row per `row_field` value (one row for all when
+        `row_field` is None): ``{row id or None: [month 1..12, total]}``; rows of customers
+        start with the customer number and name. One SQL query (a pivot of the month sums),
+        access rules applied."""
         query = self._search(domain)
         alias = query.table
-        tz = self.env.context.get('tz') or 'UTC'
-        month = SQL("EXTRACT(MONTH FROM (%s AT TIME ZONE 'UTC') AT TIME ZONE %s)::int",
-                    SQL.identifier(alias, 'date'), tz)
+        labels = []
+        if row_field == 'account_id':
+            account = query.left_join(alias, 'account_id', 'prepaid_account', 'id', 'account_id')
+            partner = query.left_join(account, 'partner_id', 'res_partner', 'id', 'partner_id')
+            labels = [SQL.identifier(account, 'number'), SQL.identifier(partner, 'name')]
+        when = SQL.identifier(alias, 'date')
         value = SQL.identifier(alias, measure)
         row = SQL.identifier(alias, row_field) if row_field else SQL('NULL')
-        columns = [SQL("COALESCE(SUM(%s) FILTER (WHERE %s = %s), 0)", value, month, m) for m in range(1, 13)]
+        # plain comparisons with the month boundaries: no time zone arithmetic per row
+        columns = [SQL("COALESCE(SUM(%s) FILTER (WHERE %s >= %s AND %s < %s), 0)", value, when, start, when, end)
+                   for start, end in zip(bounds, bounds[1:])]
         query.order = None
         if row_field:
-            query.groupby = row
-        rows = self.env.execute_query(query.select(row, *columns, SQL("COALESCE(SUM(%s), 0)", value)))
+            query.groupby = SQL(", ").join([row, *labels])
+        rows = self.env.execute_query(query.select(row, *labels, *columns, SQL("COALESCE(SUM(%s), 0)", value)))
         cast = int if measure.endswith('_count') else float
-        return {row_id: [cast(value) for value in values] for row_id, *values in rows}
+        return {row_id: [*(label or '' for label in values[:len(labels)]),
+                         *(cast(value) for value in values[len(labels):])]
+                for row_id, *values in rows}
 
     @api.model
     def _get_lines(self, domain):

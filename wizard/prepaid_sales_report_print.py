@@ -10,16 +10,22 @@ from odoo.exceptions import AccessError, UserError
 MANAGER_GROUP = 'prepaid_electricity.prepaid_electricity_group_manager'
 # One row per column of a section: (label, type); the type drives PDF and XLSX formatting.
 TEXT, DATETIME, COUNT, ENERGY, MONEY = 'text', 'datetime', 'count', 'energy', 'money'
+# What tells payment methods apart: backend journal, POS payment method, channel.
+PAYMENT_KEYS = ('journal_id', 'pos_payment_method_id', 'channel')
 
 
 class PrepaidSalesReportPrint(models.TransientModel):
     """Print the sales reports (PDF) or export them (XLSX). Both outputs render the same
-    `_get_report_data()`, whose figures all come from `prepaid.sales.report._get_figures`.
+    `_get_report_data()`, whose figures all come from SQL sums of `prepaid.sales.report`.
 
     Managers print every report. Operators print the daily report of their own sales only:
     the wizard refuses anything else, and a record rule limits what they can read anyway."""
     _name = 'prepaid.sales.report.print'
     _description = 'Print Sales Report'
+
+    def _default_user_id(self):
+        # operators report on their own sales; managers on everyone's unless they choose
+        return False if self.env.user.has_group(MANAGER_GROUP) else self.env.user
 
     report_kind = fields.Selection([
         ('daily', 'Daily Report'),
@@ -47,9 +53,6 @@ class PrepaidSalesReportPrint(models.TransientModel):
     currency_id = fields.Many2one(related='company_id.currency_id')
     is_manager = fields.Boolean(compute='_compute_is_manager')
     report_filename = fields.Char(compute='_compute_report_filename')
-
-    def _default_user_id(self):
-        return False if self.env.user.has_group(MANAGER_GROUP) else self.env.user
 
     @api.depends_context('uid')
     def _compute_is_manager(self):
@@ -98,9 +101,11 @@ class PrepaidSalesReportPrint(models.TransientModel):
             end = start + relativedelta(months=1)
         if not 1900 < self.year < 3000:
             raise UserError(self.env._("Enter a valid year."))
-        tz = self.env.tz
-        return tuple(tz.localize(datetime.combine(day, time.min)).astimezone(pytz.utc).replace(tzinfo=None)
-                     for day in (start, end))
+        return self._utc_start(start), self._utc_start(end)
+
+    def _utc_start(self, day):
+        """When the user's local `day` starts, in UTC (naive, as stored)."""
+        return self.env.tz.localize(datetime.combine(day, time.min)).astimezone(pytz.utc).replace(tzinfo=None)
 
     def _period_label(self):
         if self.report_kind == 'daily':
@@ -172,13 +177,11 @@ class PrepaidSalesReportPrint(models.TransientModel):
         return self._section(title, sheet, [(key_label, TEXT), *self._measure_columns()], rows,
                              [self.env._("Total"), *self._measure_values(totals)])
 
-    PAYMENT = ('journal_id', 'pos_payment_method_id', 'channel')
-
     def _payment_label(self, journal, pos_method, channel):
-        """The payment method of a group, from its keys (ids or records)."""
+        """The payment method of a group, from its keys (ids, None when absent)."""
         _ = self.env._
-        journal = self.env['account.journal'].browse(journal.id if hasattr(journal, 'id') else journal)
-        pos_method = self.env['pos.payment.method'].browse(pos_method.id if hasattr(pos_method, 'id') else pos_method)
+        journal = self.env['account.journal'].browse(journal or [])
+        pos_method = self.env['pos.payment.method'].browse(pos_method or [])
         channels = dict(self.env['prepaid.sales.report']._fields['channel']._description_selection(self.env))
         if journal:
             return journal.name if channel == 'backend' else f'{journal.name} ({channels.get(channel, "")})'
@@ -214,14 +217,14 @@ class PrepaidSalesReportPrint(models.TransientModel):
 
     def _sections_daily(self, Report, domain):
         _ = self.env._
-        [totals], payments = Report._get_figure_sets(domain, [(), self.PAYMENT])
+        totals, payments = Report._get_figure_sets(domain, [(), PAYMENT_KEYS])
         totals = totals[()]
         return [self._lines_section(Report, domain, _("Sales and Refunds"), _("Sales and Refunds"), totals),
                 self._payment_section(payments, totals)], []
 
     def _sections_monthly(self, Report, domain):
         _ = self.env._
-        [totals], days, payments = Report._get_figure_sets(domain, [(), ('day',), self.PAYMENT])
+        totals, days, payments = Report._get_figure_sets(domain, [(), ('day',), PAYMENT_KEYS])
         totals = totals[()]
         per_day = self._summary_section(_("Per Day"), _("Per Day"), _("Day"), days, totals,
                                         lambda keys: fields.Date.to_string(keys[0]))
@@ -233,8 +236,8 @@ class PrepaidSalesReportPrint(models.TransientModel):
         """Per operator: the six measures and the net money per payment method (what each
         operator hands over); then per payment method. One scan of the month."""
         _ = self.env._
-        [totals], operators, payments, cross = Report._get_figure_sets(
-            domain, [(), ('user_id',), self.PAYMENT, ('user_id', *self.PAYMENT)])
+        totals, operators, payments, cross = Report._get_figure_sets(
+            domain, [(), ('user_id',), PAYMENT_KEYS, ('user_id', *PAYMENT_KEYS)])
         totals = totals[()]
         methods = sorted(payments, key=lambda keys: self._payment_label(*keys))
         names = {user.id: user.name for user in self.env['res.users'].browse([k[0] for k in operators if k[0]])}
@@ -253,15 +256,13 @@ class PrepaidSalesReportPrint(models.TransientModel):
         measure = self.measure
         kind = COUNT if measure == 'sale_count' else ENERGY if measure == 'energy' else MONEY
         row_field = {'customer': 'account_id', 'area': 'area_id'}.get(self.grouping)
-        months = Report._get_months(domain, row_field, measure)
-        totals = Report._get_months(domain, None, measure).get(None, [0] * 13)
+        bounds = [self._utc_start(date(self.year, 1, 1) + relativedelta(months=m)) for m in range(13)]
+        months = Report._get_months(domain, row_field, measure, bounds)
+        totals = Report._get_months(domain, None, measure, bounds).get(None, [0] * 13)
         if self.grouping == 'customer':
-            key_columns = [(_("Customer No."), TEXT), (_("Customer"), TEXT)]
-            # one read for every customer of the year, not one per row
-            accounts = self.env['prepaid.account'].browse([row_id for row_id in months if row_id])
-            labels = {a['id']: [a['number'], a['partner_id'] and a['partner_id'][1] or '']
-                      for a in accounts.read(['number', 'partner_id'])}
-            order = sorted(months, key=lambda row_id: labels.get(row_id, [''])[0])
+            # the customer number and name come with the figures (same query)
+            key_columns, labels = [(_("Customer No."), TEXT), (_("Customer"), TEXT)], {}
+            order = sorted(months, key=lambda row_id: months[row_id][0])
         elif self.grouping == 'area':
             key_columns = [(_("Area"), TEXT)]
             areas = self.env['prepaid.area'].browse([row_id for row_id in months if row_id])
@@ -269,7 +270,7 @@ class PrepaidSalesReportPrint(models.TransientModel):
             order = sorted(months, key=lambda row_id: (not row_id, labels.get(row_id, [''])[0]))
         else:
             key_columns, labels, order = [(_("Customers"), TEXT)], {None: [_("All customers")]}, list(months)
-        rows = [[*labels.get(row_id, [_("No area")] if self.grouping == 'area' else ['', '']), *months[row_id]]
+        rows = [[*labels.get(row_id, [_("No area")] if self.grouping == 'area' else []), *months[row_id]]
                 for row_id in order]
         columns = [*key_columns, *((f'{self.year}-{m:02d}', kind) for m in range(1, 13)), (_("Total"), kind)]
         total_row = [_("Total"), *([None] * (len(key_columns) - 1)), *totals]
