@@ -1,3 +1,4 @@
+import time
 from decimal import Decimal, InvalidOperation
 
 from odoo import api, fields, models
@@ -61,9 +62,10 @@ class PrepaidPosVending(models.AbstractModel):
             warnings.append(self.env._(
                 "The credit of purchase %(sequence)s is still on the card: insert the card in the "
                 "meter before buying again.", sequence=last.sequence))
-        waiting = account.vend_ids.filtered(lambda v: v.state == 'to_write')
+        waiting = self.env['prepaid.vend'].search(
+            [('account_id', '=', account.id), ('state', '=', 'to_write')], order='id desc', limit=1)
         if waiting:
-            warnings.append(self.env._("Vend %(name)s is waiting for its card write.", name=waiting[:1].name))
+            warnings.append(self.env._("Vend %(name)s is waiting for its card write.", name=waiting.name))
         writeback = self.env['prepaid.card.writeback'].search([('account_id', '=', account.id)],
                                                               order='id desc', limit=1)
         return {
@@ -91,7 +93,7 @@ class PrepaidPosVending(models.AbstractModel):
                 'date': fields.Datetime.to_string(writeback.create_date),
                 'remaining': writeback.remaining_energy, 'over_zero': writeback.over_zero_energy,
                 'cumulative': writeback.cumulative_purchased} or False,
-            'waiting_vend_id': waiting[:1].id or False,
+            'waiting_vend_id': waiting.id or False,
             'can_buy': account.state == 'active' and bool(account.card_id),
             'warnings': warnings,
         }
@@ -131,7 +133,7 @@ class PrepaidPosVending(models.AbstractModel):
             raise UserError(self.env._("Unknown card job."))
         result = {'job_id': job.id, 'state': job.state, 'error': job.error or '',
                   'vend_state': job.vend_id.state or False}
-        if job.state == 'pending' and job.expires_at < fields.Datetime.now().timestamp():
+        if job.state == 'pending' and job.expires_at < time.time():
             job.write({'state': 'expired', 'error': self.env._("The bridge did not pick the job up in time.")})
             result.update(state='expired', error=job.error)
         if job.operation == 'read' and job.state == 'done':

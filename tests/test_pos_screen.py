@@ -108,6 +108,9 @@ class TestPosVendingScreen(PrepaidCommon):
         self.bridge_answers(first, ok=False, error='card removed')
         [status] = self.screen.write_status(self.pos_config.id, [vend.id])
         self.assertEqual((status['state'], status['job_state'], status['error']), ('to_write', 'failed', 'card removed'))
+        summary = self.screen.account_summary(self.pos_config.id, self.account.id)
+        self.assertEqual(summary['waiting_vend_id'], vend.id)
+        self.assertIn(f'{vend.name} is waiting for its card write', ' '.join(summary['warnings']))
         retry = self.screen.write_vend(self.pos_config.id, vend.id)['job_id']
         jobs = self.env['prepaid.card.job'].browse([first, retry])
         self.assertEqual(jobs[0].writes, jobs[1].writes)
