@@ -43,6 +43,15 @@ class PrepaidPosVending(models.AbstractModel):
         return account
 
     @api.model
+    def _expire_if_stale(self, job):
+        """A job the bridge never picked up expires (the bridge would refuse it anyway), so
+        the POS stops waiting and offers a retry even when the bridge is off."""
+        if job.state == 'pending' and job.expires_at < time.time():
+            job.write({'state': 'expired', 'error': self.env._("The bridge did not pick the job up in time.")})
+            return True
+        return False
+
+    @api.model
     def _selection_label(self, record, field_name):
         return dict(record._fields[field_name]._description_selection(self.env)).get(record[field_name], '')
 
@@ -133,8 +142,7 @@ class PrepaidPosVending(models.AbstractModel):
             raise UserError(self.env._("Unknown card job."))
         result = {'job_id': job.id, 'state': job.state, 'error': job.error or '',
                   'vend_state': job.vend_id.state or False}
-        if job.state == 'pending' and job.expires_at < time.time():
-            job.write({'state': 'expired', 'error': self.env._("The bridge did not pick the job up in time.")})
+        if self._expire_if_stale(job):
             result.update(state='expired', error=job.error)
         if job.operation == 'read' and job.state == 'done':
             try:
@@ -191,6 +199,8 @@ class PrepaidPosVending(models.AbstractModel):
         statuses = []
         for vend in vends:
             job = Job.search([('vend_id', '=', vend.id)], order='id desc', limit=1)
+            if job:
+                self._expire_if_stale(job)
             statuses.append({'vend_id': vend.id, 'name': vend.name, 'state': vend.state,
                              'job_id': job.id or False, 'job_state': job.state or False,
                              'error': job.error or ''})

@@ -3,6 +3,7 @@ read the card through the till's bridge, quote, follow and retry card writes, by
 import json
 import os
 import tempfile
+import time
 from decimal import Decimal
 from unittest.mock import patch
 
@@ -118,6 +119,16 @@ class TestPosVendingScreen(PrepaidCommon):
         [status] = self.screen.write_status(self.pos_config.id, [vend.id])
         self.assertEqual((status['state'], status['job_state']), ('written', 'done'))
         self.assertEqual(len(self.account.vend_ids), 2, "a retry never makes a new vend")
+
+    def test_a_write_the_bridge_never_picks_up_expires(self):
+        self.meter.insert(self.card)
+        self.insert_card(self.account, remaining=41)
+        vend = self.account._vend('energy', Decimal('10'), channel='pos')
+        job = self.env['prepaid.card.job'].browse(self.screen.write_vend(self.pos_config.id, vend.id)['job_id'])
+        job.expires_at = time.time() - 1     # the bridge is off
+        [status] = self.screen.write_status(self.pos_config.id, [vend.id])
+        self.assertEqual((status['state'], status['job_state']), ('to_write', 'expired'))
+        self.assertTrue(status['error'])
 
     def test_roles(self):
         clerk = new_test_user(self.env, login='pe_clerk', groups='base.group_user,point_of_sale.group_pos_user')
