@@ -5,23 +5,23 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/env.sh"
 bash "$ADDON_DIR/scripts/setup.sh"
 ensure_base_db prepaid_base
-if [ "${1:-}" != reports ]; then
-  if ! db_exists prepaid_bench; then
-    odoo db -c "$CONF" duplicate prepaid_base prepaid_bench >/dev/null
-    odoo module install -c "$CONF" -d prepaid_bench prepaid_electricity >"$RT/bench-install.log" 2>&1
+
+bench_db() {  # bench_db NAME LOG: a copy of the base with the addon, installed once, then upgraded
+  if ! db_exists "$1"; then
+    odoo db -c "$CONF" duplicate prepaid_base "$1" >/dev/null
+    odoo module install -c "$CONF" -d "$1" prepaid_electricity >"$RT/$2" 2>&1
   else
-    odoo -c "$CONF" -d prepaid_bench -u prepaid_electricity --stop-after-init --no-http >"$RT/bench-install.log" 2>&1
+    odoo -c "$CONF" -d "$1" -u prepaid_electricity --stop-after-init --no-http >"$RT/$2" 2>&1
   fi
+}
+
+if [ "${1:-}" != reports ]; then
+  bench_db prepaid_bench bench-install.log
   "$VENV/bin/python" "$ADDON_DIR/bench/vend_bench.py" prepaid_bench "$CONF"
   "$VENV/bin/python" "$ADDON_DIR/bench/pos_sync_bench.py" prepaid_bench "$CONF"
   [ -f "$ADDON_DIR/bench/card_encode.py" ] && "$VENV/bin/python" "$ADDON_DIR/bench/card_encode.py" || true
 fi
 # Sales reports (`bash bench/run.sh reports` runs only these): their own database, grown
 # from 200,000 to 2,000,000 vends.
-if ! db_exists prepaid_bench_reports; then
-  odoo db -c "$CONF" duplicate prepaid_base prepaid_bench_reports >/dev/null
-  odoo module install -c "$CONF" -d prepaid_bench_reports prepaid_electricity >"$RT/bench-reports-install.log" 2>&1
-else
-  odoo -c "$CONF" -d prepaid_bench_reports -u prepaid_electricity --stop-after-init --no-http >"$RT/bench-reports-install.log" 2>&1
-fi
+bench_db prepaid_bench_reports bench-reports-install.log
 "$VENV/bin/python" "$ADDON_DIR/bench/report_bench.py" prepaid_bench_reports "$CONF"

@@ -1,7 +1,6 @@
 from odoo import api, fields, models
 
-MANAGER_GROUP = 'prepaid_electricity.prepaid_electricity_group_manager'
-OPERATOR_GROUP = 'prepaid_electricity.prepaid_electricity_group_operator'
+from ..tools import MANAGER_GROUP, OPERATOR_GROUP, electricity_product
 
 
 class PosConfig(models.Model):
@@ -15,17 +14,15 @@ class PosConfig(models.Model):
 
     def _get_special_products(self):
         # Electricity is sold only through the vending screen: always loaded, never in the grid.
-        product = self.env.ref('prepaid_electricity.product_electricity', raise_if_not_found=False)
-        return super()._get_special_products() | (product or self.env['product.product'])
+        return super()._get_special_products() | electricity_product(self.env)
 
     @api.model
     def _load_pos_data_read(self, records, config):
         read_records = super()._load_pos_data_read(records, config)
         if read_records:
             user = self.env.user
-            product = self.env.ref('prepaid_electricity.product_electricity', raise_if_not_found=False)
             read_records[0].update({
-                '_prepaid_product_id': product.id if product else False,
+                '_prepaid_product_id': electricity_product(self.env).id or False,
                 '_prepaid_can_vend': user.has_group(OPERATOR_GROUP),
                 '_prepaid_is_manager': user.has_group(MANAGER_GROUP),
             })

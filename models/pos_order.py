@@ -4,6 +4,8 @@ from odoo import models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
+from ..tools import electricity_product
+
 
 class PosOrder(models.Model):
     _inherit = 'pos.order'
@@ -29,7 +31,7 @@ class PosOrder(models.Model):
         return results
 
     def _create_prepaid_vends(self):
-        electricity = self.env.ref('prepaid_electricity.product_electricity', raise_if_not_found=False)
+        electricity = electricity_product(self.env)
         if electricity and any(line.product_id == electricity and not line.prepaid_account_id for line in self.lines):
             raise UserError(self.env._("Electricity is sold with the Sell Electricity button, for a customer."))
         if any(line.prepaid_account_id and (line.qty <= 0 or line.refunded_orderline_id) for line in self.lines):

@@ -8,9 +8,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from ..domain import card_crypto, vending
-from ..tools import ENERGY_DIGITS, to_decimal
+from ..tools import ENERGY_DIGITS, MANAGER_GROUP, to_decimal
 
-MANAGER_GROUP = 'prepaid_electricity.prepaid_electricity_group_manager'
 CUSTOMER_DATA_FIELDS = ('partner_id', 'tariff_id', 'area_id')
 
 

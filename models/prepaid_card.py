@@ -2,9 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..domain import card_crypto, card_format
-from ..tools import to_decimal
+from ..tools import ADMIN_GROUP, to_decimal
 
-ADMIN_GROUP = 'prepaid_electricity.prepaid_electricity_group_admin'
 
 
 class PrepaidCard(models.Model):

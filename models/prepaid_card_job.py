@@ -81,13 +81,18 @@ class PrepaidCardJob(models.Model):
     # ------------------------------------------------------------------ bridge side
     def _take_pending(self, bridge):
         """Jobs to hand to the bridge now; stale ones expire."""
-        now = time.time()
         pending = self.search([('bridge_id', '=', bridge.id), ('state', '=', 'pending')], order='id')
-        expired = pending.filtered(lambda j: j.expires_at < now)
-        expired.write({'state': 'expired', 'error': self.env._("The bridge did not pick the job up in time.")})
-        jobs = pending - expired
+        jobs = pending - pending._expire_stale()
         jobs.write({'state': 'sent'})
         return jobs
+
+    def _expire_stale(self):
+        """Pending jobs past their lifetime expire (the bridge would refuse them anyway), so
+        nobody waits for them; returns the jobs that expired."""
+        now = time.time()
+        expired = self.filtered(lambda j: j.state == 'pending' and j.expires_at < now)
+        expired.write({'state': 'expired', 'error': self.env._("The bridge did not pick the job up in time.")})
+        return expired
 
     def _apply_result(self, bridge, message):
         """Judge a bridge's signed result. A write job is done only when the read-back holds

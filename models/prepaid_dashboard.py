@@ -5,9 +5,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
-from ..tools import utc_bounds
+from ..tools import MANAGER_GROUP, utc_bounds
 
-MANAGER_GROUP = 'prepaid_electricity.prepaid_electricity_group_manager'
 TREND_MONTHS = 12
 
 

@@ -1,12 +1,10 @@
-import time
 from decimal import Decimal, InvalidOperation
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_round
 
-OPERATOR_GROUP = 'prepaid_electricity.prepaid_electricity_group_operator'
-MANAGER_GROUP = 'prepaid_electricity.prepaid_electricity_group_manager'
+from ..tools import OPERATOR_GROUP
 
 
 class PrepaidPosVending(models.AbstractModel):
@@ -41,15 +39,6 @@ class PrepaidPosVending(models.AbstractModel):
         if not account:
             raise UserError(self.env._("This customer account no longer exists."))
         return account
-
-    @api.model
-    def _expire_if_stale(self, job):
-        """A job the bridge never picked up expires (the bridge would refuse it anyway), so
-        the POS stops waiting and offers a retry even when the bridge is off."""
-        if job.state == 'pending' and job.expires_at < time.time():
-            job.write({'state': 'expired', 'error': self.env._("The bridge did not pick the job up in time.")})
-            return True
-        return False
 
     @api.model
     def _selection_label(self, record, field_name):
@@ -142,7 +131,7 @@ class PrepaidPosVending(models.AbstractModel):
             raise UserError(self.env._("Unknown card job."))
         result = {'job_id': job.id, 'state': job.state, 'error': job.error or '',
                   'vend_state': job.vend_id.state or False}
-        if self._expire_if_stale(job):
+        if job._expire_stale():
             result.update(state='expired', error=job.error)
         if job.operation == 'read' and job.state == 'done':
             try:
@@ -199,8 +188,7 @@ class PrepaidPosVending(models.AbstractModel):
         statuses = []
         for vend in vends:
             job = Job.search([('vend_id', '=', vend.id)], order='id desc', limit=1)
-            if job:
-                self._expire_if_stale(job)
+            job._expire_stale()    # the POS stops waiting for a bridge that is off
             statuses.append({'vend_id': vend.id, 'name': vend.name, 'state': vend.state,
                              'job_id': job.id or False, 'job_state': job.state or False,
                              'error': job.error or ''})

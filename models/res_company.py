@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from ..tools import ENERGY_DIGITS
+from ..tools import ENERGY_DIGITS, electricity_product
 
 
 class ResCompany(models.Model):
@@ -55,7 +55,7 @@ class ResCompany(models.Model):
     def _prepaid_sync_product_account(self):
         """The Electricity product's income account follows the company's choice, so POS
         session closing posts electricity sales where the accountant wants them."""
-        product = self.env.ref('prepaid_electricity.product_electricity', raise_if_not_found=False)
+        product = electricity_product(self.env)
         for company in self.filtered('chart_template'):
             if product:
                 product.with_company(company).property_account_income_id = company._prepaid_income_account()

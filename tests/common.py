@@ -1,10 +1,44 @@
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
 from decimal import Decimal
+from unittest.mock import patch
 
 from odoo.tests import TransactionCase, new_test_user
+from odoo.tools import config
 
 OPERATOR = 'prepaid_electricity.prepaid_electricity_group_operator'
 MANAGER = 'prepaid_electricity.prepaid_electricity_group_manager'
 ADMIN = 'prepaid_electricity.prepaid_electricity_group_admin'
+
+
+def use_card_keys(cls, keys):
+    """Give the test class its own card key file (mode 0600, as the server requires) holding
+    `keys` ({station code: {key version: hex master key}}), removed at class cleanup; returns its path."""
+    handle, path = tempfile.mkstemp(suffix='.json')
+    os.close(handle)
+    os.chmod(path, 0o600)
+    with open(path, 'w') as f:
+        json.dump(keys, f)
+    cls.addClassCleanup(os.unlink, path)
+    patcher = patch.dict(config.options, {'prepaid_card_key_file': path})
+    patcher.start()
+    cls.addClassCleanup(patcher.stop)
+    return path
+
+
+def ensure_pcscd(cls):
+    """Start pcscd for the test class unless it already runs (then it is stopped at class cleanup)."""
+    if subprocess.run(['pgrep', '-x', 'pcscd'], capture_output=True).returncode == 0:
+        return
+    pcscd = subprocess.Popen([shutil.which('pcscd') or '/usr/sbin/pcscd', '--foreground'],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.5)
+    cls.addClassCleanup(pcscd.wait, 10)
+    cls.addClassCleanup(pcscd.terminate)
 
 
 def make_account(env, station_code, meter_number, customer='Customer', price=2.0):

@@ -1,16 +1,10 @@
 """Vending at the real Odoo POS in headless Chromium, with the card bridge on a virtual
 SLE4442 in pcscd's Virtual PCD reader: read the card, quote, pay cash, the card is written;
 a card pulled mid-write and its retry; the session closed and posted."""
-import json
 import logging
-import os
-import shutil
-import subprocess
-import tempfile
 import threading
 import time
 from decimal import Decimal
-from unittest.mock import patch
 
 import requests
 
@@ -18,7 +12,6 @@ from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCom
 from odoo.fields import Command
 from odoo.tests import tagged
 from odoo.tests.common import TEST_CURSOR_COOKIE_NAME
-from odoo.tools import config
 
 from card_bridge import client as bridge_client
 from card_bridge.cli import _card_serial, _pick_reader, serve
@@ -28,7 +21,7 @@ from card_bridge.vpcd import VpcdCard
 from ..domain import card_format
 from ..domain.sle4442 import VirtualSle4442
 from ..domain.virtual_meter import VirtualMeter
-from .common import make_account
+from .common import ensure_pcscd, make_account, use_card_keys
 
 _logger = logging.getLogger(__name__)
 READER = 'Virtual PCD 00 00'
@@ -57,20 +50,8 @@ class TestPosVendingTour(TestPointOfSaleHttpCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.pcscd = None
-        if subprocess.run(['pgrep', '-x', 'pcscd'], capture_output=True).returncode != 0:
-            cls.pcscd = subprocess.Popen([shutil.which('pcscd') or '/usr/sbin/pcscd', '--foreground'],
-                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(1.5)
-        handle, cls.key_path = tempfile.mkstemp(suffix='.json')
-        os.close(handle)
-        os.chmod(cls.key_path, 0o600)
-        with open(cls.key_path, 'w') as f:
-            json.dump({STATION: {'1': MASTER}}, f)
-        patcher = patch.dict(config.options, {'prepaid_card_key_file': cls.key_path})
-        patcher.start()
-        cls.addClassCleanup(patcher.stop)
-        cls.addClassCleanup(os.unlink, cls.key_path)
+        ensure_pcscd(cls)
+        use_card_keys(cls, {STATION: {'1': MASTER}})
 
         env = cls.env(su=True)    # fixtures are the administrator's
         cls.pos_user.group_ids = [Command.link(env.ref('prepaid_electricity.prepaid_electricity_group_operator').id)]
@@ -78,13 +59,6 @@ class TestPosVendingTour(TestPointOfSaleHttpCommon):
         product.product_tmpl_id.active = True    # the POS tests archive every product
         env.company._prepaid_sync_product_account()
         cls.account = make_account(env, STATION, METER, customer='Li Na')
-
-    @classmethod
-    def tearDownClass(cls):
-        super().tearDownClass()
-        if cls.pcscd:
-            cls.pcscd.terminate()
-            cls.pcscd.wait(10)
 
     # ------------------------------------------------------------------ the workstation
     def setUp(self):

@@ -1,17 +1,13 @@
-import json
 import os
-import tempfile
 from decimal import Decimal
-from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
-from odoo.tools import config
 
 from ..domain import card_crypto
 from ..domain.sle4442 import VirtualSle4442
 from ..domain.virtual_meter import MeterRefused, VirtualMeter
-from .common import PrepaidCommon
+from .common import PrepaidCommon, use_card_keys
 
 
 def run_job(card, job):
@@ -34,16 +30,8 @@ class TestCards(PrepaidCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        handle, cls.key_path = tempfile.mkstemp(suffix='.json')
-        os.close(handle)
-        os.chmod(cls.key_path, 0o600)
         cls.keys = {'654321': {'1': '00112233445566778899aabbccddeeff'}, '999999': {'1': 'ffeeddccbbaa99887766554433221100'}}
-        with open(cls.key_path, 'w') as f:
-            json.dump(cls.keys, f)
-        cls.addClassCleanup(os.unlink, cls.key_path)
-        patcher = patch.dict(config.options, {'prepaid_card_key_file': cls.key_path})
-        patcher.start()
-        cls.addClassCleanup(patcher.stop)
+        cls.key_path = use_card_keys(cls, cls.keys)
 
     def key_lookup(self, station, version):
         value = self.env['prepaid.card.keyring']._load().get(station, {}).get(str(version))

@@ -1,11 +1,7 @@
 """End to end through real pcscd + vpcd + pyscard: the card bridge pairs with this server,
 polls it over HTTP and runs the jobs it signed on a virtual SLE4442 in the Virtual PCD reader."""
 import json
-import os
-import shutil
 import statistics
-import subprocess
-import tempfile
 import time
 from contextlib import contextmanager
 from decimal import Decimal
@@ -14,7 +10,6 @@ from unittest.mock import patch
 import requests
 
 from odoo.tests import HttpCase, tagged
-from odoo.tools import config
 
 from card_bridge import client as bridge_client
 from card_bridge import cli
@@ -24,14 +19,10 @@ from card_bridge.vpcd import VpcdCard
 
 from ..domain import card_crypto, card_format
 from ..domain.sle4442 import VirtualSle4442
-from .common import make_account
+from .common import ensure_pcscd, make_account, use_card_keys
 
 READER = 'Virtual PCD 00 00'
 MASTER = '00112233445566778899aabbccddeeff'
-
-
-def _pcscd_running():
-    return subprocess.run(['pgrep', '-x', 'pcscd'], capture_output=True).returncode == 0
 
 
 @tagged('post_install', '-at_install', 'prepaid_http')
@@ -40,27 +31,8 @@ class TestCardBridgeEndToEnd(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.pcscd = None
-        if not _pcscd_running():
-            cls.pcscd = subprocess.Popen([shutil.which('pcscd') or '/usr/sbin/pcscd', '--foreground'],
-                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(1.5)
-        handle, cls.key_path = tempfile.mkstemp(suffix='.json')
-        os.close(handle)
-        os.chmod(cls.key_path, 0o600)
-        with open(cls.key_path, 'w') as f:
-            json.dump({'515151': {'1': MASTER}}, f)
-        patcher = patch.dict(config.options, {'prepaid_card_key_file': cls.key_path})
-        patcher.start()
-        cls.addClassCleanup(patcher.stop)
-        cls.addClassCleanup(os.unlink, cls.key_path)
-
-    @classmethod
-    def tearDownClass(cls):
-        super().tearDownClass()
-        if cls.pcscd:
-            cls.pcscd.terminate()
-            cls.pcscd.wait(10)
+        ensure_pcscd(cls)
+        use_card_keys(cls, {'515151': {'1': MASTER}})
 
     def setUp(self):
         super().setUp()

@@ -1,19 +1,14 @@
 """What the POS vending screen asks the server (`prepaid.pos.vending`): find the customer,
 read the card through the till's bridge, quote, follow and retry card writes, by role."""
-import json
-import os
-import tempfile
 import time
 from decimal import Decimal
-from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
-from odoo.tools import config
 
 from ..domain.sle4442 import VirtualSle4442
 from ..domain.virtual_meter import VirtualMeter
-from .common import PrepaidCommon
+from .common import PrepaidCommon, use_card_keys
 from .test_cards import run_job
 
 
@@ -23,15 +18,7 @@ class TestPosVendingScreen(PrepaidCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        handle, cls.key_path = tempfile.mkstemp(suffix='.json')
-        os.close(handle)
-        os.chmod(cls.key_path, 0o600)
-        with open(cls.key_path, 'w') as f:
-            json.dump({'654321': {'1': '00112233445566778899aabbccddeeff'}}, f)
-        cls.addClassCleanup(os.unlink, cls.key_path)
-        patcher = patch.dict(config.options, {'prepaid_card_key_file': cls.key_path})
-        patcher.start()
-        cls.addClassCleanup(patcher.stop)
+        use_card_keys(cls, {'654321': {'1': '00112233445566778899aabbccddeeff'}})
         cls.bridge = cls.env['prepaid.card.bridge'].create({'name': 'Till 1'})
         cls.bridge._pair(cls.bridge.pairing_code)
         cls.pos_config = cls.env['pos.config'].create({'name': 'Vending till', 'prepaid_bridge_id': cls.bridge.id})

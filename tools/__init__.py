@@ -6,6 +6,14 @@ from odoo.exceptions import ValidationError
 
 ENERGY_DIGITS = (16, 2)     # kWh, stored as numeric(16, 2)
 PRICE_DIGITS = (16, 4)      # yuan per kWh, 4 decimals
+OPERATOR_GROUP = 'prepaid_electricity.prepaid_electricity_group_operator'
+MANAGER_GROUP = 'prepaid_electricity.prepaid_electricity_group_manager'
+ADMIN_GROUP = 'prepaid_electricity.prepaid_electricity_group_admin'
+
+
+def electricity_product(env):
+    """The Electricity product (product.product) of every vend sold at the POS, or an empty recordset."""
+    return env.ref('prepaid_electricity.product_electricity', raise_if_not_found=False) or env['product.product']
 
 
 def to_decimal(value, places=2):

@@ -7,7 +7,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-MANAGER_GROUP = 'prepaid_electricity.prepaid_electricity_group_manager'
+from ..tools import MANAGER_GROUP
+
 # One row per column of a section: (label, type); the type drives PDF and XLSX formatting.
 TEXT, DATETIME, COUNT, ENERGY, MONEY = 'text', 'datetime', 'count', 'energy', 'money'
 # What tells payment methods apart: backend journal, POS payment method, channel.

@@ -1,4 +1,5 @@
 import { registry } from "@web/core/registry";
+import { openVendingApp } from "@prepaid_electricity/../tests/tours/tour_utils";
 
 // A manager opens Electricity Vending: the dashboard comes first, with today's sale of
 // 61 kWh (122.00), the trend chart, and the vend waiting for its card write one click away;
@@ -6,16 +7,7 @@ import { registry } from "@web/core/registry";
 registry.category("web_tour.tours").add("prepaid_electricity_manager_dashboard", {
     url: "/odoo",
     steps: () => [
-        {
-            content: "Open the apps menu",
-            trigger: ".o_navbar_apps_menu button",
-            run: "click",
-        },
-        {
-            content: "Open Electricity Vending",
-            trigger: '.o_app[data-menu-xmlid="prepaid_electricity.prepaid_electricity_menu_root"]',
-            run: "click",
-        },
+        ...openVendingApp(),
         {
             content: "Today's energy is shown",
             trigger: ".o_prepaid_dashboard .o_prepaid_figure[name=today_energy] .o_prepaid_figure_value:contains(61.00 kWh)",

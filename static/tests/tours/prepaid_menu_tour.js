@@ -1,20 +1,12 @@
 import { registry } from "@web/core/registry";
+import { openVendingApp } from "@prepaid_electricity/../tests/tours/tour_utils";
 
 // An operator logs in, opens the Electricity Vending app and finds the customers and the
 // vending menu.
 registry.category("web_tour.tours").add("prepaid_electricity_operator_menu", {
     url: "/odoo",
     steps: () => [
-        {
-            content: "Open the apps menu",
-            trigger: ".o_navbar_apps_menu button",
-            run: "click",
-        },
-        {
-            content: "Open Electricity Vending",
-            trigger: '.o_app[data-menu-xmlid="prepaid_electricity.prepaid_electricity_menu_root"]',
-            run: "click",
-        },
+        ...openVendingApp(),
         {
             content: "The customers list is shown",
             trigger: ".o_breadcrumb:contains(Customers)",

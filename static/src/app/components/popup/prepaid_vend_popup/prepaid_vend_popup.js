@@ -142,10 +142,10 @@ export class PrepaidVendPopup extends Component {
         }
     }
 
-    /** Run a card operation that queues a write job, then follow it to the end. */
+    /** Run a server card operation that queues a write job, then follow it to the end. */
     async cardOperation(label, method, ...args) {
         await this.run(label, async () => {
-            const { job_id } = await this.pos.prepaidCall(method, this.state.account.id, ...args);
+            const { job_id } = await this.pos.prepaidCall(method, ...args);
             const status = await this.pos.prepaidWaitJob(job_id);
             await this.refreshAccount();
             if (status.state === "done") {
@@ -158,26 +158,18 @@ export class PrepaidVendPopup extends Component {
 
     writeAgain() {
         const vendId = this.state.account.waiting_vend_id || this.state.account.last_vend?.id;
-        return this.run(_t("Writing the card…"), async () => {
-            const { job_id } = await this.pos.prepaidCall("write_vend", vendId);
-            const status = await this.pos.prepaidWaitJob(job_id);
-            await this.refreshAccount();
-            if (status.state === "done") {
-                this.state.message = _t("The card has been written.");
-            } else {
-                this.state.error = status.error || _t("The card write did not complete.");
-            }
-        });
+        return this.cardOperation(_t("Writing the card…"), "write_vend", vendId);
     }
 
     reissue() {
-        return this.cardOperation(_t("Reissuing the card…"), "reissue_card");
+        return this.cardOperation(_t("Reissuing the card…"), "reissue_card", this.state.account.id);
     }
 
     recoverCredit() {
         return this.cardOperation(
             _t("Recovering the credit…"),
             "recover_credit",
+            this.state.account.id,
             this.state.meterCumulative
         );
     }
