@@ -2,7 +2,6 @@ from decimal import Decimal
 
 from odoo import models
 from odoo.exceptions import UserError
-from odoo.tools import float_compare
 
 from ..tools import electricity_product
 
@@ -38,18 +37,26 @@ class PosOrder(models.Model):
             # Energy on a card cannot be taken back by a POS refund: the meter has it.
             raise UserError(self.env._(
                 "Electricity cannot be refunded at the Point of Sale: use Suspend and Refund on the customer."))
-        for line in self.lines.filtered(lambda l: l.prepaid_account_id and not l.prepaid_vend_id):
+        bridge = self.config_id.prepaid_bridge_id
+        for line in self.lines.filtered(lambda l: l.prepaid_account_id and not l.prepaid_vend_id
+                                        and not l.prepaid_rewrite_vend_id):
             vend = line.prepaid_account_id._vend(
                 line.prepaid_method or 'energy', Decimal(f'{line.prepaid_quantity:.2f}'),
                 client_request_id=f'pos-line-{line.uuid or line.id}', channel='pos',
                 extra_vals={'pos_order_line_id': line.id})
-            # The POS only showed the server's quote; the server checks the price again.
-            if float_compare(vend.amount_due, line.price_subtotal_incl, precision_rounding=self.currency_id.rounding):
-                raise UserError(self.env._(
-                    "The electricity line of %(customer)s is priced %(line)s but the vend costs %(vend)s: "
-                    "quote it again.", customer=vend.account_id.number, line=line.price_subtotal_incl,
-                    vend=vend.amount_due))
+            line._check_prepaid_price(vend.amount_due, vend.account_id)
             line.prepaid_vend_id = vend
-            bridge = self.config_id.prepaid_bridge_id
+            if bridge and vend.account_id.card_id:
+                vend._queue_card_write(bridge)
+        for line in self.lines.filtered(lambda l: l.prepaid_rewrite_vend_id and not l.prepaid_operation_id):
+            vend = line.prepaid_rewrite_vend_id
+            if vend.account_id != line.prepaid_account_id:
+                raise UserError(self.env._("The rewritten vend is not of this line's customer."))
+            operation = vend._rewrite(
+                line.prepaid_method or 'energy', Decimal(f'{line.prepaid_quantity:.2f}'),
+                client_request_id=f'pos-line-{line.uuid or line.id}',
+                operation_vals={'pos_order_line_id': line.id})
+            line._check_prepaid_price(operation.amount_after - operation.amount_before, vend.account_id)
+            line.write({'prepaid_operation_id': operation.id, 'prepaid_vend_id': vend.id})
             if bridge and vend.account_id.card_id:
                 vend._queue_card_write(bridge)

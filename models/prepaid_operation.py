@@ -51,8 +51,19 @@ class PrepaidOperation(models.Model):
         digits=ENERGY_DIGITS, readonly=True,
         help="Cumulative net energy sold by the system for this meter (credit recovery check).")
     payment_id = fields.Many2one('account.payment', readonly=True, index='btree_not_null',
-                                 help="The refund paid out (suspend and refund).")
+                                 help="The money paid out (suspend and refund) or the difference "
+                                      "settled by a rewrite in the backend.")
+    pos_order_line_id = fields.Many2one('pos.order.line', string='POS Order Line', readonly=True,
+                                        index='btree_not_null', copy=False,
+                                        help="The POS line that settled a rewrite's difference.")
+    client_request_id = fields.Char(readonly=True, copy=False,
+                                    help="Identifier sent by the client; the same request twice "
+                                         "gives this same operation.")
     note = fields.Text(readonly=True)
+
+    _client_request_uniq = models.UniqueIndex(
+        '(company_id, client_request_id) WHERE client_request_id IS NOT NULL',
+        "This request has already been processed.")
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -60,6 +71,18 @@ class PrepaidOperation(models.Model):
             if vals.get('name', '/') == '/':
                 vals['name'] = self.env['ir.sequence'].next_by_code('prepaid.operation')
         return super().create(vals_list)
+
+    @api.model
+    def _find_rewrite(self, client_request_id, vend):
+        """The rewrite already made for this request, if any (it must be of the same vend)."""
+        if not client_request_id:
+            return self
+        operation = self.search([('client_request_id', '=', client_request_id), ('kind', '=', 'rewrite'),
+                                 ('company_id', '=', vend.company_id.id)], limit=1)
+        if operation and operation.vend_id != vend:
+            raise UserError(self.env._("Request %(request)s was already used for vend %(vend)s.",
+                                       request=client_request_id, vend=operation.vend_id.name))
+        return operation
 
     def write(self, vals):
         raise UserError(self.env._("Operation records are an audit trail and cannot be changed."))

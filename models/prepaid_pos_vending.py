@@ -93,6 +93,9 @@ class PrepaidPosVending(models.AbstractModel):
                 'cumulative': writeback.cumulative_purchased} or False,
             'waiting_vend_id': waiting.id or False,
             'can_buy': account.state == 'active' and bool(account.card_id),
+            # the last sale can be corrected while its credit is still on the card
+            'can_rewrite': bool(account.state == 'active' and account.card_id and account.is_credit_valid
+                                and last.kind == 'sale'),
             'warnings': warnings,
         }
 
@@ -147,10 +150,8 @@ class PrepaidPosVending(models.AbstractModel):
 
     # ------------------------------------------------------------------ quoting
     @api.model
-    def quote(self, config_id, account_id, method, quantity):
-        """The server's quote, or the translated reason it would be refused."""
-        self._config(config_id)
-        account = self._account(account_id)
+    def _quote_request(self, account, method, quantity, quote_function):
+        """The server's quote as the POS shows it, or the translated reason it is refused."""
         if method not in ('energy', 'money'):
             raise UserError(self.env._("Buy by energy or by money."))
         try:
@@ -162,7 +163,7 @@ class PrepaidPosVending(models.AbstractModel):
         if not account.card_id:
             return {'error': self.env._("Customer %(number)s has no card: issue one first.", number=account.number)}
         try:
-            quote = account._quote(method, amount)
+            quote = quote_function(method, amount)
         except UserError as refusal:
             return {'error': refusal.args[0]}
         rounding = account.currency_id.rounding
@@ -177,6 +178,28 @@ class PrepaidPosVending(models.AbstractModel):
             'balance_before': float(quote.balance_before), 'balance_after': float(quote.balance_after),
             'amount_due': float_round(float(quote.amount_due), precision_rounding=rounding),
         }
+
+    @api.model
+    def quote(self, config_id, account_id, method, quantity):
+        """The server's quote of a sale, or the translated reason it would be refused."""
+        self._config(config_id)
+        account = self._account(account_id)
+        return self._quote_request(account, method, quantity, account._quote)
+
+    @api.model
+    def quote_rewrite(self, config_id, vend_id, method, quantity):
+        """Rewrite credit (改写卡内电量): the quote of the corrected purchase and the money
+        difference the order settles (negative: paid back to the customer)."""
+        self._config(config_id)
+        vend = self.env['prepaid.vend'].browse(int(vend_id)).exists()
+        if not vend:
+            raise UserError(self.env._("This vend no longer exists."))
+        result = self._quote_request(vend.account_id, method, quantity, vend._rewrite_quote)
+        if 'error' not in result:
+            result.update(rewrite_vend_id=vend.id, rewrite_vend_name=vend.name,
+                          amount_before=vend.amount_due,
+                          difference=vend.currency_id.round(result['amount_due'] - vend.amount_due))
+        return result
 
     # ------------------------------------------------------------------ card writes
     @api.model

@@ -142,17 +142,70 @@ class PrepaidVend(models.Model):
         self.ensure_one()
         if self.payment_id or not self.amount_due:
             return self.payment_id
-        company = self.company_id
-        payment = self.env['account.payment'].create({
-            'payment_type': 'inbound', 'partner_type': 'customer', 'partner_id': self.partner_id.id,
-            'amount': self.amount_due, 'currency_id': self.currency_id.id, 'journal_id': journal.id,
-            'company_id': company.id, 'memo': self.env._("Electricity %(vend)s, customer %(number)s",
-                                                         vend=self.name, number=self.account_id.number),
-            'destination_account_id': company._prepaid_income_account().id,
-        })
-        payment.action_post()
+        payment = self.company_id._post_prepaid_payment(
+            self.partner_id, self.amount_due, journal,
+            self.env._("Electricity %(vend)s, customer %(number)s", vend=self.name, number=self.account_id.number))
         self.payment_id = payment
         return payment
+
+    # ------------------------------------------------------------------ rewrite
+    def _check_rewritable(self):
+        """Only the customer's last sale, while its credit is still on the card (改写卡内电量)."""
+        self.ensure_one()
+        if self.kind != 'sale' or self.state == 'cancelled' or not self._is_last_vend():
+            raise UserError(self.env._("Only the customer's last sale can be rewritten."))
+        if not self.account_id.is_credit_valid:
+            raise UserError(self.env._(
+                "The credit of vend %(name)s has already reached the meter: it can no longer be "
+                "rewritten. Sell a new vend instead.", name=self.name))
+
+    def _rewrite_quote(self, by, quantity, amount_tendered=None):
+        """The quote of the corrected purchase, as the account stood just before this vend."""
+        self._check_rewritable()
+        return self.account_id._quote(
+            by, quantity, amount_tendered, is_first_vend=self.is_first_vend,
+            money_balance=to_decimal(self.balance_before),
+            period_energy=to_decimal(self.period_energy_before), is_card_credit_valid=False,
+            over_zero_energy=to_decimal(self.over_zero_deducted))
+
+    def _rewrite(self, by, quantity, amount_tendered=None, client_request_id=None, journal=None,
+                 operation_vals=None):
+        """Rewrite this vend's credit: the vend itself changes (tracked in its chatter), no new
+        vend and no new purchase number. Returns the rewrite operation; its amount_after -
+        amount_before is the money the customer pays (or gets back) for the difference, posted
+        in `journal` when given (backend), else settled by the POS line in `operation_vals`.
+
+        Idempotent on `client_request_id`: the same request twice gives the same operation."""
+        self.ensure_one()
+        Operation = self.env['prepaid.operation']
+        account = self.account_id
+        existing = Operation._find_rewrite(client_request_id, self)
+        if existing:
+            return existing
+        account._lock_for_vend()
+        # again under the lock: a concurrent twin may have committed meanwhile
+        existing = Operation._find_rewrite(client_request_id, self)
+        if existing:
+            return existing
+        quote = self._rewrite_quote(by, quantity, amount_tendered)
+        before = {'energy_before': self.energy_bought, 'amount_before': self.amount_due}
+        vals = account._prepare_vend_vals(quote, self.client_request_id, self.channel, None)
+        for key in ('account_id', 'meter_id', 'station_id', 'sequence', 'kind', 'channel',
+                    'client_request_id'):
+            vals.pop(key)
+        self.write({**vals, 'rewrite_count': self.rewrite_count + 1, 'state': 'to_write'})
+        account.with_context(mail_notrack=True).write({
+            'money_balance': float(quote.balance_after),
+            'period_energy': float(quote.period_energy_before + quote.energy_bought),
+        })
+        payment = journal and self.company_id._post_prepaid_payment(
+            self.partner_id, quote.amount_due - to_decimal(before['amount_before']), journal,
+            self.env._("Electricity %(vend)s rewritten, customer %(number)s",
+                       vend=self.name, number=account.number))
+        return account._record_operation(
+            'rewrite', vend_id=self.id, client_request_id=client_request_id, **before,
+            energy_after=float(quote.energy_bought), amount_after=float(quote.amount_due),
+            payment_id=payment and payment.id, **(operation_vals or {}))
 
     # ------------------------------------------------------------------ card
     def _card_image(self):

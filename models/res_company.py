@@ -46,6 +46,24 @@ class ResCompany(models.Model):
                 'account_type': 'liability_current', 'company_ids': [self.id]})
         return self.prepaid_liability_account_id
 
+    def _post_prepaid_payment(self, partner, amount, journal, memo):
+        """Post `amount` received from `partner` (paid back to them when negative) in
+        `journal`, against the electricity liability or revenue. Nothing for a zero amount."""
+        self.ensure_one()
+        Payment = self.env['account.payment'].sudo()
+        if not amount:
+            return Payment
+        # sudo: operators and managers take money without being accountants; the vend or the
+        # operation record audits it
+        payment = Payment.create({
+            'payment_type': 'inbound' if amount > 0 else 'outbound', 'partner_type': 'customer',
+            'partner_id': partner.id, 'amount': abs(float(amount)), 'currency_id': self.currency_id.id,
+            'journal_id': journal.id, 'company_id': self.id, 'memo': memo,
+            'destination_account_id': self.sudo()._prepaid_income_account().id,
+        })
+        payment.action_post()
+        return payment
+
     def write(self, vals):
         result = super().write(vals)
         if {'prepaid_income_mode', 'prepaid_liability_account_id', 'prepaid_revenue_account_id'} & set(vals):

@@ -6,9 +6,10 @@ class PrepaidReconciliationReport(models.Model):
     """Vends = payments = journal postings, per day for backend sales and refunds and per POS
     session for till sales; the difference must be 0.00.
 
-    - vends: amounts due of the sales (refunds count negative);
-    - payments: the account.payment of each backend sale or refund, the POS order lines of
-      each till sale;
+    - vends: amounts due of the sales (refunds count negative), each at the amount it was sold
+      for; a rewrite's money difference counts on its own day or session, where it was settled;
+    - payments: the account.payment of each backend sale, rewrite or refund, the POS order
+      lines of each till sale or rewrite;
     - postings: what the journal entries of those payments (backend) or of the closed session
       (POS) put on the company's electricity account (liability or revenue), credit - debit."""
     _name = 'prepaid.reconciliation.report'
@@ -29,12 +30,30 @@ class PrepaidReconciliationReport(models.Model):
     @property
     def _table_query(self):
         return SQL("""
-            WITH backend AS (
-                SELECT v.date::date AS date, v.company_id, v.amount_due AS vend_amount,
-                       p.amount AS payment_amount, p.move_id
+            WITH rewrite AS (
+                SELECT o.id, o.date, o.company_id, o.vend_id, o.payment_id, o.pos_order_line_id,
+                       o.amount_after - o.amount_before AS difference
+                  FROM prepaid_operation o
+                 WHERE o.kind = 'rewrite'
+            ), sold AS (
+                -- each sale at the amount it was sold for: its rewrites are settled separately
+                SELECT v.date, v.company_id, v.payment_id, v.pos_order_line_id,
+                       v.amount_due - COALESCE(rw.difference, 0) AS vend_amount
                   FROM prepaid_vend v
-                  LEFT JOIN account_payment p ON p.id = v.payment_id
-                 WHERE v.kind = 'sale' AND v.state != 'cancelled' AND v.pos_order_line_id IS NULL
+                  LEFT JOIN (SELECT vend_id, SUM(difference) AS difference FROM rewrite GROUP BY vend_id) rw
+                         ON rw.vend_id = v.id
+                 WHERE v.kind = 'sale' AND v.state != 'cancelled'
+            ), backend AS (
+                SELECT s.date::date AS date, s.company_id, s.vend_amount, p.amount AS payment_amount, p.move_id
+                  FROM sold s
+                  LEFT JOIN account_payment p ON p.id = s.payment_id
+                 WHERE s.pos_order_line_id IS NULL
+                 UNION ALL
+                SELECT r.date::date, r.company_id, r.difference,
+                       CASE p.payment_type WHEN 'outbound' THEN -p.amount ELSE p.amount END, p.move_id
+                  FROM rewrite r
+                  LEFT JOIN account_payment p ON p.id = r.payment_id
+                 WHERE r.pos_order_line_id IS NULL
                  UNION ALL
                 SELECT o.date::date, o.company_id, -o.refund_amount, -p.amount, p.move_id
                   FROM prepaid_operation o
@@ -49,14 +68,19 @@ class PrepaidReconciliationReport(models.Model):
                                        THEN c.prepaid_revenue_account_id ELSE c.prepaid_liability_account_id END), 0)
                            AS posted_amount
                   FROM backend b
+            ), pos_lines AS (
+                SELECT s.date, s.company_id, s.vend_amount, s.pos_order_line_id FROM sold s
+                 WHERE s.pos_order_line_id IS NOT NULL
+                 UNION ALL
+                SELECT r.date, r.company_id, r.difference, r.pos_order_line_id FROM rewrite r
+                 WHERE r.pos_order_line_id IS NOT NULL
             ), pos AS (
-                SELECT s.id AS session_id, MIN(v.date)::date AS date, v.company_id,
-                       SUM(v.amount_due) AS vend_amount, SUM(ol.price_subtotal_incl) AS payment_amount
-                  FROM prepaid_vend v
-                  JOIN pos_order_line ol ON ol.id = v.pos_order_line_id
+                SELECT po.session_id, MIN(x.date)::date AS date, x.company_id,
+                       SUM(x.vend_amount) AS vend_amount, SUM(ol.price_subtotal_incl) AS payment_amount
+                  FROM pos_lines x
+                  JOIN pos_order_line ol ON ol.id = x.pos_order_line_id
                   JOIN pos_order po ON po.id = ol.order_id
-                  JOIN pos_session s ON s.id = po.session_id
-                 GROUP BY s.id, v.company_id
+                 GROUP BY po.session_id, x.company_id
             )
             SELECT row_number() OVER () AS id, * FROM (
                 SELECT date, 'Backend' AS source, NULL::integer AS pos_session_id, company_id,

@@ -42,6 +42,26 @@ class TestAccounting(PrepaidCommon):
         self.assertRecordValues(refund.payment_id, [{'amount': 60.0, 'payment_type': 'outbound'}])
         self.assertEqual(self._liability_balance(), 162.0)
 
+    def test_backend_rewrite_settles_the_difference(self):
+        account = self.open_account(quantity='61')
+        self.insert_card(account)
+        self.env['prepaid.vend.create'].create({'account_id': account.id, 'quantity': 50}).action_confirm()
+        vend = account.vend_ids.sorted('sequence')[-1]
+        more = self.env['prepaid.vend.rewrite'].with_user(self.operator).create({'vend_id': vend.id, 'quantity': 60})
+        self.assertEqual((more.quote_amount_due, more.amount_before, more.quote_difference), (120.0, 100.0, 20.0))
+        more.action_confirm()
+        more.action_confirm()    # a double click rewrites once
+        rewrites = account.operation_ids.filtered(lambda o: o.kind == 'rewrite')
+        self.assertRecordValues(rewrites.payment_id, [{'amount': 20.0, 'payment_type': 'inbound',
+                                                       'partner_id': self.partner.id}])
+        self.assertEqual(self._liability_balance(), 242.0)
+        self.env['prepaid.vend.rewrite'].create({'vend_id': vend.id, 'quantity': 40}).action_confirm()
+        rewrites = account.operation_ids.filtered(lambda o: o.kind == 'rewrite').sorted('id')
+        self.assertRecordValues(rewrites.payment_id, [{'amount': 20.0, 'payment_type': 'inbound'},
+                                                      {'amount': 40.0, 'payment_type': 'outbound'}])
+        self.assertEqual((vend.amount_due, vend.payment_id.amount), (80.0, 100.0))
+        self.assertEqual(self._liability_balance(), 202.0)
+
     def test_revenue_mode(self):
         revenue = self.env['account.account'].search(
             [*self.env['account.account']._check_company_domain(self.env.company), ('account_type', '=', 'income')],
@@ -54,19 +74,22 @@ class TestAccounting(PrepaidCommon):
         self.assertEqual(payment.destination_account_id, revenue)
 
     def test_reconciliation_of_a_day_of_mixed_operations(self):
-        """Sales by energy and by money, a rewrite-free refund: vends = payments = postings."""
+        """Sales by energy and by money, a rewrite, a refund: vends = payments = postings."""
         first = self.open_account(meter_number='300000000001', quantity='61')
         second = self.open_account(meter_number='300000000002', quantity='30')
         for account, method, quantity in [(first, 'energy', 50), (second, 'money', 25.5)]:
             self.insert_card(account)
             self.env['prepaid.vend.create'].create({
                 'account_id': account.id, 'method': method, 'quantity': quantity}).action_confirm()
+        sold_by_money = second.vend_ids.sorted('sequence')[-1]
+        self.env['prepaid.vend.rewrite'].create({'vend_id': sold_by_money.id, 'quantity': 30}).action_confirm()
         self.env['prepaid.account.refund'].with_user(self.manager).create({
             'account_id': first.id, 'refund_energy': 10}).action_confirm()
         self.env.flush_all()
         row = self.env['prepaid.reconciliation.report'].search([('source', '=', 'Backend')])
         self.assertEqual(len(row), 1)
-        # 122.00 + 60.00 opening, 100.00 + 25.50 sold, 20.00 refunded (10 kWh x 2.00)
-        expected = 122.0 + 60.0 + 100.0 + 25.5 - 20.0
+        # 122.00 + 60.00 opening, 100.00 + 25.50 sold, 25.50 rewritten to 30.00, 20.00 refunded
+        # (10 kWh x 2.00)
+        expected = 122.0 + 60.0 + 100.0 + 25.5 + 4.5 - 20.0
         self.assertRecordValues(row, [{'vend_amount': expected, 'payment_amount': expected,
                                        'posted_amount': expected, 'difference': 0.0}])

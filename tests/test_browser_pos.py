@@ -1,6 +1,7 @@
 """Vending at the real Odoo POS in headless Chromium, with the card bridge on a virtual
 SLE4442 in pcscd's Virtual PCD reader: read the card, quote, pay cash, the card is written;
-a card pulled mid-write and its retry; the session closed and posted."""
+the credit still on the card rewritten (the difference paid); a card pulled mid-write and its
+retry; the session closed and posted."""
 import logging
 import threading
 import time
@@ -167,9 +168,24 @@ class TestPosVendingTour(TestPointOfSaleHttpCommon):
         self.assertEqual((on_card.image.sequence, on_card.image.credit, on_card.is_credit_valid),
                          (2, Decimal('61.00'), True))
 
-        # 2. the meter takes the credit; the next sale's card is pulled out mid-write
+        # 2. the customer wanted 71 kWh: rewrite the credit still on the card, pay the 20.00
+        self.paused.clear()
+        self.start_pos_tour('prepaid_electricity_pos_rewrite', login='pos_user')
+        self.pause_bridge()
+        env.invalidate_all()
+        self.assertEqual(account._last_vend(), sale, "a rewrite corrects the vend, never a new one")
+        self.assertRecordValues(sale, [{'sequence': 2, 'energy_bought': 71.0, 'amount_due': 142.0,
+                                        'rewrite_count': 1, 'state': 'written'}])
+        rewrite = account.operation_ids.filtered(lambda o: o.kind == 'rewrite')
+        self.assertEqual((rewrite.amount_before, rewrite.amount_after), (122.0, 142.0))
+        self.assertEqual(rewrite.pos_order_line_id.order_id.amount_total, 20.0)
+        on_card = card_format.decode(self.chip.read(0, 256), lambda s, v: bytes.fromhex(MASTER), STATION)
+        self.assertEqual((on_card.image.sequence, on_card.image.credit, on_card.is_credit_valid),
+                         (2, Decimal('71.00'), True))
+
+        # 3. the meter takes the credit; the next sale's card is pulled out mid-write
         self.remove_card()
-        self.assertEqual(self.meter.insert(self.chip), Decimal('61.00'))
+        self.assertEqual(self.meter.insert(self.chip), Decimal('71.00'))
         self.insert_card(fail_after_writes=0)
         self.reinsert_after_pull = True
         self.paused.clear()
@@ -188,7 +204,7 @@ class TestPosVendingTour(TestPointOfSaleHttpCommon):
         self.assertEqual((on_card.image.sequence, on_card.image.credit), (3, Decimal('10.00')))
         self.assertEqual(self.meter.insert(self.chip), Decimal('10.00'))
 
-        # 3. close the session: the sales reach the prepaid electricity liability
+        # 4. close the session: the sales and the rewrite reach the prepaid electricity liability
         session = config_.current_session_id
         session.post_closing_cash_details(session.cash_register_balance_end)
         session.close_session_from_ui()
@@ -196,8 +212,9 @@ class TestPosVendingTour(TestPointOfSaleHttpCommon):
         liability = env.company.prepaid_liability_account_id
         lines = env['account.move.line'].search([('account_id', '=', liability.id), ('parent_state', '=', 'posted'),
                                                  ('move_id', 'in', session._get_related_account_moves().ids)])
-        self.assertAlmostEqual(sum(lines.mapped('credit')) - sum(lines.mapped('debit')), 142.0)
+        # 122.00 sold, 20.00 for the rewrite, 20.00 sold
+        self.assertAlmostEqual(sum(lines.mapped('credit')) - sum(lines.mapped('debit')), 162.0)
         env.flush_all()
         row = env['prepaid.reconciliation.report'].sudo().search([('pos_session_id', '=', session.id)])
-        self.assertRecordValues(row, [{'vend_amount': 142.0, 'payment_amount': 142.0, 'posted_amount': 142.0,
+        self.assertRecordValues(row, [{'vend_amount': 162.0, 'payment_amount': 162.0, 'posted_amount': 162.0,
                                        'difference': 0.0}])

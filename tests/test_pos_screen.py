@@ -77,6 +77,23 @@ class TestPosVendingScreen(PrepaidCommon):
         self.assertNotIn('amount_due', refused)
         self.assertTrue(refused['error'])
 
+    def test_rewrite_quote_while_the_credit_is_on_the_card(self):
+        vend = self.account.vend_ids
+        summary = self.screen.account_summary(self.pos_config.id, self.account.id)
+        self.assertEqual((summary['can_rewrite'], summary['last_vend']['id']), (True, vend.id))
+        more = self.screen.quote_rewrite(self.pos_config.id, vend.id, 'energy', '71')
+        self.assertEqual((more['energy_bought'], more['amount_due'], more['amount_before'], more['difference'],
+                          more['rewrite_vend_id']), (71.0, 142.0, 122.0, 20.0, vend.id))
+        less = self.screen.quote_rewrite(self.pos_config.id, vend.id, 'money', '100')
+        self.assertEqual((less['energy_bought'], less['difference']), (50.0, -22.0))
+        self.assertEqual((vend.amount_due, vend.energy_bought), (122.0, 61.0), "a quote changes nothing")
+        # once the meter has taken the credit, the purchase can no longer be corrected
+        self.meter.insert(self.card)
+        self.insert_card(self.account, remaining=41)
+        self.assertFalse(self.screen.account_summary(self.pos_config.id, self.account.id)['can_rewrite'])
+        refused = self.screen.quote_rewrite(self.pos_config.id, vend.id, 'energy', '71')
+        self.assertIn('already reached the meter', refused['error'])
+
     def test_a_foreign_card_is_refused_with_a_message(self):
         blank = VirtualSle4442(serial=bytes.fromhex('0101010101010101'))
         self.card = blank

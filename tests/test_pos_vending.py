@@ -25,11 +25,16 @@ class TestPosVending(TestPoSCommon):
         env.company._prepaid_sync_product_account()
         cls.product = cls.product.with_env(cls.env)
 
-    def electricity_order(self, energy, amount, uuid=None):
+    def electricity_order(self, energy, amount, uuid=None, **line_vals):
         return self.create_ui_order_data([{
             'product': self.product, 'quantity': 1, 'price_unit': amount, 'price_subtotal': amount,
             'price_subtotal_incl': amount, 'prepaid_account_id': self.account.id, 'prepaid_method': 'energy',
-            'prepaid_quantity': energy}], uuid=uuid)
+            'prepaid_quantity': energy, **line_vals}], uuid=uuid)
+
+    def liability_balance(self):
+        liability = self.env.company.prepaid_liability_account_id
+        lines = self.env['account.move.line'].search([('account_id', '=', liability.id), ('parent_state', '=', 'posted')])
+        return round(sum(lines.mapped('credit')) - sum(lines.mapped('debit')), 2)
 
     def test_order_synced_twice_makes_one_vend(self):
         self.open_new_session()
@@ -47,13 +52,51 @@ class TestPosVending(TestPoSCommon):
         self.open_new_session()
         self.env['pos.order'].sync_from_ui([self.electricity_order(61, 122.0)])
         self.pos_session.action_pos_session_validate()
-        liability = self.env.company.prepaid_liability_account_id
-        lines = self.env['account.move.line'].search([('account_id', '=', liability.id), ('parent_state', '=', 'posted')])
-        self.assertAlmostEqual(sum(lines.mapped('credit')) - sum(lines.mapped('debit')), 122.0)
+        self.assertEqual(self.liability_balance(), 122.0)
         self.env.flush_all()
         row = self.env['prepaid.reconciliation.report'].sudo().search([('pos_session_id', '=', self.pos_session.id)])
         self.assertRecordValues(row, [{'vend_amount': 122.0, 'payment_amount': 122.0, 'posted_amount': 122.0,
                                        'difference': 0.0}])
+
+    def test_rewrite_at_the_pos_settles_the_difference(self):
+        """Rewrite credit at the till: the vend is corrected (no new vend, same purchase number),
+        the order line carries the difference (paid, or paid back when negative), the session
+        posts it, and the reconciliation still shows 0.00."""
+        self.open_new_session()
+        self.env['pos.order'].sync_from_ui([self.electricity_order(61, 122.0)])
+        vend = self.account.vend_ids
+        more = self.electricity_order(71, 20.0, prepaid_rewrite_vend_id=vend.id)
+        self.env['pos.order'].sync_from_ui([more])
+        self.env['pos.order'].sync_from_ui([more])    # resent: still one rewrite
+        rewrite = self.account.operation_ids.filtered(lambda o: o.kind == 'rewrite')
+        line = self.env['pos.order'].search([('uuid', '=', more['uuid'])]).lines
+        self.assertRecordValues(rewrite, [{'vend_id': vend.id, 'amount_before': 122.0, 'amount_after': 142.0,
+                                           'energy_before': 61.0, 'energy_after': 71.0, 'pos_order_line_id': line.id}])
+        self.assertEqual((line.prepaid_operation_id, line.prepaid_vend_id), (rewrite, vend))
+        less = self.electricity_order(51, -40.0, prepaid_rewrite_vend_id=vend.id)
+        result = self.env['pos.order'].sync_from_ui([less])
+        self.assertEqual([v['amount_due'] for v in result['prepaid.vend']], [102.0], "the receipt shows the new amount")
+        self.assertEqual(self.account.vend_ids, vend, "a rewrite never makes a new vend")
+        self.assertRecordValues(vend, [{'energy_bought': 51.0, 'amount_due': 102.0, 'sequence': 2,
+                                        'rewrite_count': 2, 'state': 'to_write'}])
+        wrong = self.electricity_order(61, 5.0, prepaid_rewrite_vend_id=vend.id)
+        with self.assertRaisesRegex(UserError, 'quote it again'), self.env.cr.savepoint():
+            self.env['pos.order'].sync_from_ui([wrong])    # a request refused is rolled back
+        self.pos_session.action_pos_session_validate()
+        self.assertEqual(self.liability_balance(), 102.0)
+        self.env.flush_all()
+        row = self.env['prepaid.reconciliation.report'].sudo().search([('pos_session_id', '=', self.pos_session.id)])
+        self.assertRecordValues(row, [{'vend_amount': 102.0, 'payment_amount': 102.0, 'posted_amount': 102.0,
+                                       'difference': 0.0}])
+
+    def test_rewrite_is_refused_once_the_meter_has_the_credit(self):
+        self.open_new_session()
+        self.env['pos.order'].sync_from_ui([self.electricity_order(61, 122.0)])
+        vend = self.account.vend_ids
+        self.account.sudo().is_credit_valid = False    # the card went into the meter
+        with self.assertRaisesRegex(UserError, 'already reached the meter'):
+            self.env['pos.order'].sync_from_ui([self.electricity_order(71, 20.0, prepaid_rewrite_vend_id=vend.id)])
+        self.assertEqual(vend.amount_due, 122.0)
 
     def test_synced_order_returns_its_vend_to_the_pos(self):
         self.open_new_session()

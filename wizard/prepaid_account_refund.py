@@ -52,18 +52,9 @@ class PrepaidAccountRefund(models.TransientModel):
         """Pay the refund back out of `journal_id`, against the prepaid electricity liability
         (or revenue) the sales were posted to."""
         account = self.account_id
-        if not amount:
-            return self.env['account.payment']
-        company = account.company_id
-        # sudo: a manager refunds without being an accountant; the operation record audits it
-        payment = self.env['account.payment'].sudo().create({
-            'payment_type': 'outbound', 'partner_type': 'customer', 'partner_id': account.partner_id.id,
-            'amount': float(amount), 'journal_id': self.journal_id.id, 'company_id': company.id,
-            'memo': self.env._("Electricity refund, customer %(number)s", number=account.number),
-            'destination_account_id': company.sudo()._prepaid_income_account().id,
-        })
-        payment.action_post()
-        return payment
+        return account.company_id._post_prepaid_payment(
+            account.partner_id, -amount, self.journal_id,
+            self.env._("Electricity refund, customer %(number)s", number=account.number))
 
     def action_confirm(self):
         self.ensure_one()

@@ -31,8 +31,9 @@ class PrepaidQuoteMixin(models.AbstractModel):
         """The account to quote for (overridden by each wizard)."""
         raise NotImplementedError
 
-    def _quote_state_overrides(self):
-        return {}
+    def _quote(self, by, quantity, amount_tendered):
+        """The engine's quote for the request (a rewrite quotes as of before its vend)."""
+        return self._quote_account()._quote(by, quantity, amount_tendered)
 
     def _request_args(self):
         """The request as exact decimals (the UI hands floats)."""
@@ -54,7 +55,7 @@ class PrepaidQuoteMixin(models.AbstractModel):
             account = wizard._quote_account()
             if account and wizard.quantity:
                 try:
-                    quote = account._quote(*wizard._request_args(), **wizard._quote_state_overrides())
+                    quote = wizard._quote(*wizard._request_args())
                 except UserError as error:
                     values['quote_error'] = error.args[0]
                 else:

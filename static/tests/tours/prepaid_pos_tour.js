@@ -5,8 +5,8 @@ import * as Chrome from "@point_of_sale/../tests/pos/tours/utils/chrome_util";
 import * as Dialog from "@point_of_sale/../tests/generic_helpers/dialog_util";
 import { registry } from "@web/core/registry";
 
-/** Read the card in the bridge's reader, quote `energy` kWh and add it to the order. */
-function sellFromCard(customer, energy, amount) {
+/** Open the vending screen and read the card in the bridge's reader. */
+function readCard(customer) {
     return [
         { content: "open the vending screen", trigger: ".o_prepaid_sell_button", run: "click" },
         { content: "read the card", trigger: ".o_prepaid_read_card", run: "click" },
@@ -15,6 +15,13 @@ function sellFromCard(customer, energy, amount) {
             trigger: `.o_prepaid_account:contains(${customer})`,
             timeout: 20000,
         },
+    ];
+}
+
+/** Read the card, quote `energy` kWh and add it to the order. */
+function sellFromCard(customer, energy, amount) {
+    return [
+        readCard(customer),
         { trigger: ".o_prepaid_quantity", run: `edit ${energy}` },
         { content: "ask the server for a quote", trigger: ".o_prepaid_quote", run: "click" },
         { content: "the quote", trigger: `.o_prepaid_amount_due:contains(${amount})` },
@@ -49,6 +56,27 @@ registry.category("web_tour.tours").add("prepaid_electricity_pos_sale", {
             payCash("122.00"),
             {
                 content: "the bridge wrote the card",
+                trigger: ".o_prepaid_write_done",
+                timeout: 20000,
+            },
+            ReceiptScreen.clickNextOrder(),
+        ].flat(),
+});
+
+registry.category("web_tour.tours").add("prepaid_electricity_pos_rewrite", {
+    steps: () =>
+        [
+            Chrome.startPoS(),
+            readCard("Li Na"),
+            { content: "correct the purchase still on the card", trigger: ".o_prepaid_rewrite", run: "click" },
+            { trigger: ".o_prepaid_quantity", run: "edit 71" },
+            { content: "ask the server for a quote", trigger: ".o_prepaid_quote", run: "click" },
+            { content: "the difference to pay", trigger: ".o_prepaid_difference:contains(20.00)" },
+            { content: "add it to the order", trigger: ".o_prepaid_add:enabled", run: "click" },
+            ProductScreen.totalAmountIs("20.00"),
+            payCash("142.00"),
+            {
+                content: "the bridge wrote the corrected credit",
                 trigger: ".o_prepaid_write_done",
                 timeout: 20000,
             },

@@ -59,16 +59,21 @@ patch(PosStore.prototype, {
             return;
         }
         const [accountRecord] = await this.data.read("prepaid.account", [account.id]);
+        // A rewrite line is priced at the difference (negative: money back to the customer).
+        const rewrite = quote.rewrite_vend_id
+            ? { prepaid_rewrite_vend_id: (await this.data.read("prepaid.vend", [quote.rewrite_vend_id]))[0] }
+            : {};
         const product = this.prepaidProduct;
         return await this.addLineToCurrentOrder(
             {
                 product_id: product,
                 product_tmpl_id: product.product_tmpl_id,
-                price_unit: quote.amount_due,
+                price_unit: quote.rewrite_vend_id ? quote.difference : quote.amount_due,
                 qty: 1,
                 prepaid_account_id: accountRecord,
                 prepaid_method: quote.method,
                 prepaid_quantity: quote.quantity,
+                ...rewrite,
             },
             {},
             false

@@ -6,9 +6,10 @@ import { usePos } from "@point_of_sale/app/hooks/pos_hook";
 /**
  * The vending screen: the operator reads the card (the server runs a read job on this POS's
  * card bridge) or finds the account; sees the customer and every warning; enters energy or
- * money and sees the server's quote; adds the quoted vend to the order. The other card
- * operations of a cashier (write again, reissue, credit recovery) are here too, each checked
- * by the server against the user's role.
+ * money and sees the server's quote; adds the quoted vend to the order. While the last sale's
+ * credit is still on the card, "Rewrite Credit" quotes a corrected purchase instead, and the
+ * order settles the difference. The other card operations of a cashier (write again,
+ * reissue, credit recovery) are here too, each checked by the server against the user's role.
  */
 export class PrepaidVendPopup extends Component {
     static template = "prepaid_electricity.PrepaidVendPopup";
@@ -25,6 +26,7 @@ export class PrepaidVendPopup extends Component {
             quantity: "",
             quote: null,
             quoteError: "",
+            rewrite: false,
             busy: "",
             message: "",
             error: "",
@@ -38,8 +40,9 @@ export class PrepaidVendPopup extends Component {
     }
 
     get canAdd() {
-        const { account, quote } = this.state;
-        return Boolean(account?.can_buy && quote && !this.state.busy);
+        const { account, quote, rewrite } = this.state;
+        const allowed = rewrite ? account?.can_rewrite : account?.can_buy;
+        return Boolean(allowed && quote && !this.state.busy);
     }
 
     formatCurrency(amount) {
@@ -73,6 +76,7 @@ export class PrepaidVendPopup extends Component {
         this.state.results = [];
         this.state.quote = null;
         this.state.quoteError = "";
+        this.state.rewrite = false;
         this.state.meterCumulative = account?.writeback ? String(account.writeback.cumulative) : "";
     }
 
@@ -120,17 +124,32 @@ export class PrepaidVendPopup extends Component {
         this.state.quoteError = "";
     }
 
+    get rewriteBanner() {
+        const last = this.state.account.last_vend;
+        return _t(
+            "Rewrite credit: correct purchase %(name)s (%(energy)s, %(amount)s) while its credit is still on the card. The order settles the difference.",
+            {
+                name: last.name,
+                energy: this.formatEnergy(last.energy),
+                amount: this.formatCurrency(last.amount),
+            }
+        );
+    }
+
+    toggleRewrite() {
+        this.state.rewrite = !this.state.rewrite;
+        this.onRequestChange();
+    }
+
     async getQuote() {
-        if (!this.state.account) {
+        const { account, rewrite, method, quantity } = this.state;
+        if (!account) {
             return;
         }
         await this.run(_t("Quoting…"), async () => {
-            const quote = await this.pos.prepaidCall(
-                "quote",
-                this.state.account.id,
-                this.state.method,
-                this.state.quantity
-            );
+            const quote = rewrite
+                ? await this.pos.prepaidCall("quote_rewrite", account.last_vend.id, method, quantity)
+                : await this.pos.prepaidCall("quote", account.id, method, quantity);
             this.state.quote = quote.error ? null : quote;
             this.state.quoteError = quote.error || "";
         });
