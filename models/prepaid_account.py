@@ -1,8 +1,6 @@
 import dataclasses
 from decimal import Decimal
 
-import psycopg2.errors
-
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
@@ -11,6 +9,15 @@ from ..domain import card_crypto, vending
 from ..tools import ENERGY_DIGITS, MANAGER_GROUP, to_decimal
 
 CUSTOMER_DATA_FIELDS = ('partner_id', 'tariff_id', 'area_id')
+# What a sale reads (quote, vend record, account update, card write check, POS receipt).
+VEND_READS = {
+    'account': ['state', 'number', 'partner_id', 'area_id', 'company_id', 'card_id', 'station_id', 'meter_id',
+                'tariff_id', 'purchase_sequence', 'money_balance', 'period_key', 'period_energy',
+                'is_credit_valid', 'remaining_energy', 'over_zero_energy'],
+    'station': ['code', 'key_version', 'preset_energy', 'payment_precision', 'energy_step', 'company_id'],
+    'meter': ['number', 'ct_ratio', 'pt_ratio', 'side', 'hoarding_energy', 'company_id'],
+    'tariff': ['kind', 'price', 'period', 'price_sharp', 'price_peak', 'price_flat', 'price_valley'],
+}
 
 
 class PrepaidAccount(models.Model):
@@ -81,6 +88,9 @@ class PrepaidAccount(models.Model):
 
     @api.depends('number', 'partner_id.name')
     def _compute_display_name(self):
+        # Only the names: a whole partner row costs more than the rest of this (the POS
+        # loads the account with every synced vend).
+        self.partner_id.fetch(['name'])
         for account in self:
             account.display_name = f'{account.number} {account.partner_id.name or ""}'.strip()
 
@@ -272,16 +282,40 @@ class PrepaidAccount(models.Model):
     def _lock_for_vend(self):
         """Lock the account row so that two vends of one account can never both succeed:
         the second is told at once instead of selling twice."""
+        locked, _served = self._try_lock_for_vend()
+        if not locked:
+            raise self._busy_error()
+
+    def _try_lock_for_vend(self, client_request_id=None):
+        """Lock the account row without waiting and, in the same query, look up the vend
+        already made for `client_request_id` (as prepaid.vend._find_by_request: unique in the
+        company). Returns (locked, that vend or nothing). SKIP LOCKED refuses exactly where
+        NOWAIT would, but leaves the transaction usable: no savepoint is needed around it."""
         self.ensure_one()
-        try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(SQL(
-                    "SELECT id FROM prepaid_account WHERE id = %s FOR NO KEY UPDATE NOWAIT", self.id))
-        except psycopg2.errors.LockNotAvailable:
-            raise UserError(self.env._(
-                "Customer %(number)s is being served at another station right now. "
-                "Wait for that sale to finish, then read the card again.", number=self.number)) from None
+        Vend = self.env['prepaid.vend']
+        Vend.flush_model(['client_request_id', 'company_id'])
+        rows = self.env.execute_query(SQL("""
+            SELECT (SELECT id FROM prepaid_vend WHERE client_request_id = %s AND company_id = %s)
+              FROM prepaid_account WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED
+        """, client_request_id, self.env.company.id, self.id))
         self.invalidate_recordset()
+        if not rows:
+            return False, Vend._find_by_request(client_request_id) if client_request_id else Vend
+        return True, Vend.browse(rows[0][0])
+
+    def _fetch_for_vend(self):
+        """Read what a sale reads of this account and of its station, meter and tariff, and
+        nothing else: whole rows cost twice as much. A field missing here costs one more
+        query, never a wrong value."""
+        self.fetch(VEND_READS['account'])
+        self.station_id.fetch(VEND_READS['station'])
+        self.meter_id.fetch(VEND_READS['meter'])
+        self.tariff_id.fetch(VEND_READS['tariff'])
+
+    def _busy_error(self):
+        return UserError(self.env._(
+            "Customer %(number)s is being served at another station right now. "
+            "Wait for that sale to finish, then read the card again.", number=self.number))
 
     def _vend(self, by, quantity, amount_tendered=None, client_request_id=None, channel='backend',
               extra_vals=None):
@@ -289,19 +323,18 @@ class PrepaidAccount(models.Model):
 
         Idempotent on `client_request_id`: the same request twice gives the same vend."""
         self.ensure_one()
-        Vend = self.env['prepaid.vend']
-        if client_request_id:
-            existing = Vend._find_by_request(client_request_id)
-            if existing:
-                return existing._check_same_request(self)
-        self._lock_for_vend()
-        if client_request_id:
-            # The lock serialises us with a concurrent twin that may have committed meanwhile.
-            existing = Vend._find_by_request(client_request_id)
-            if existing:
-                return existing._check_same_request(self)
+        # Lock first, then look the request up: a concurrent twin is either committed (found)
+        # or still running (it holds the lock, and we are refused). A request already served
+        # is answered even while another station serves the customer.
+        locked, served = self._try_lock_for_vend(client_request_id)
+        if served:
+            return served._check_same_request(self)
+        if not locked:
+            raise self._busy_error()
+        self._fetch_for_vend()
         quote = self._quote(by, quantity, amount_tendered)
-        vend = Vend.create(self._prepare_vend_vals(quote, client_request_id, channel, extra_vals))
+        vals = self._prepare_vend_vals(quote, client_request_id, channel, extra_vals)
+        vend = self.env['prepaid.vend'].create(vals)
         self._apply_quote(quote)
         return vend
 

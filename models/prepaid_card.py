@@ -100,15 +100,21 @@ class PrepaidCard(models.Model):
         return card_crypto.derive_psc(master, raw_serial)
 
     @api.model
-    def _job(self, station, serial_hex, image, present_psc, credit_valid=True):
-        """A card job: what a bridge must do to put `image` on the card `serial_hex`.
-        Written with the station's current key version (old cards are re-keyed)."""
-        serial = bytes.fromhex(serial_hex)
+    def _station_master_key(self, station):
+        """The master key cards of `station` are written with now, or a UserError."""
         master = self.env['prepaid.card.keyring']._master_key(station.code, station.key_version)
         if master is None:
             raise UserError(self.env._("Station %(station)s has no card key for version %(version)s: an "
                                        "administrator must create it.", station=station.code,
                                        version=station.key_version))
+        return master
+
+    @api.model
+    def _job(self, station, serial_hex, image, present_psc, credit_valid=True):
+        """A card job: what a bridge must do to put `image` on the card `serial_hex`.
+        Written with the station's current key version (old cards are re-keyed)."""
+        serial = bytes.fromhex(serial_hex)
+        master = self._station_master_key(station)
         card_key = card_crypto.diversify(master, station.code, serial)
         writes = card_format.encode(image, serial, card_key, credit_valid=credit_valid)
         return {

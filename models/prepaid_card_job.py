@@ -56,20 +56,41 @@ class PrepaidCardJob(models.Model):
 
     @api.model
     def _create_for(self, bridge, operation, card_job=None, vend=None, credit_valid=True):
-        """Queue a job for `bridge` from a server card job ({serial, present_psc, writes, new_psc})."""
+        """Queue a job for `bridge` from a server card job ({serial, present_psc, writes, new_psc}).
+        A vend's write may be queued without one: it is minted from the vend when the bridge
+        takes the job (see _mint), which keeps a sale down to one row."""
         if bridge.state != 'paired':
             raise UserError(self.env._("Card bridge %(name)s is not paired.", name=bridge.name))
-        vals = {'bridge_id': bridge.id, 'operation': operation, 'vend_id': vend.id if vend else False,
-                'credit_valid': credit_valid}
+        job = self.create({'bridge_id': bridge.id, 'operation': operation, 'vend_id': vend.id if vend else False,
+                           'credit_valid': credit_valid})
         if card_job:
-            vals.update(serial=card_job['serial'],
-                        writes={str(address): data.hex() for address, data in card_job['writes'].items()})
-        job = self.create(vals)
-        if card_job:
-            secret = bridge.sudo().secret  # sudo: the secret seals the PSC; it is never returned
-            job.write({'psc_present': self._seal(secret, job.id, card_job['present_psc']),
-                       'psc_new': self._seal(secret, job.id, card_job['new_psc']) if card_job.get('new_psc') else False})
+            job._set_card_job(card_job)
         return job
+
+    def _set_card_job(self, card_job):
+        self.ensure_one()
+        secret = self.bridge_id.sudo().secret  # sudo: the secret seals the PSC; it is never returned
+        self.write({
+            'serial': card_job['serial'],
+            'writes': {str(address): data.hex() for address, data in card_job['writes'].items()},
+            'psc_present': self._seal(secret, self.id, card_job['present_psc']),
+            'psc_new': self._seal(secret, self.id, card_job['new_psc']) if card_job.get('new_psc') else False,
+        })
+
+    def _mint(self):
+        """Mint the vend writes queued without their card job, from their vend as it stands:
+        the same vend always gives the same image, so a retry writes what the first job did.
+        A vend that can no longer be written fails its job with the reason; returns those."""
+        failed = self.browse()
+        for job in self.filtered(lambda j: j.operation == 'write' and j.vend_id and not j.writes):
+            vend = job.vend_id
+            try:
+                vend._check_card_write()
+                job._set_card_job(vend._card_job(credit_valid=job.credit_valid))
+            except UserError as error:
+                job.write({'state': 'failed', 'error': error.args[0]})
+                failed |= job
+        return failed
 
     def _signed_payload(self):
         self.ensure_one()
@@ -83,6 +104,7 @@ class PrepaidCardJob(models.Model):
         """Jobs to hand to the bridge now; stale ones expire."""
         pending = self.search([('bridge_id', '=', bridge.id), ('state', '=', 'pending')], order='id')
         jobs = pending - pending._expire_stale()
+        jobs -= jobs._mint()
         jobs.write({'state': 'sent'})
         return jobs
 

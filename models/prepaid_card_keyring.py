@@ -1,3 +1,4 @@
+import copy
 import json
 import os
 import secrets
@@ -8,6 +9,7 @@ from odoo.exceptions import UserError
 from odoo.tools import config
 
 CONFIG_KEY = 'prepaid_card_key_file'
+_parsed_files = {}  # path -> (stat signature, keys): not read and parsed again for every card job
 
 
 class PrepaidCardKeyring(models.AbstractModel):
@@ -29,6 +31,8 @@ class PrepaidCardKeyring(models.AbstractModel):
 
     @api.model
     def _load(self):
+        """The parsed key file, read-only. Parsed once per process and again only when the
+        file changes (new inode, size or mtime: key generation replaces the file)."""
         path = self._key_file()
         try:
             info = os.stat(path)
@@ -37,8 +41,12 @@ class PrepaidCardKeyring(models.AbstractModel):
         if stat.S_IMODE(info.st_mode) & 0o077:
             raise UserError(self.env._(
                 "The card key file %(path)s can be read by other users: set its mode to 0600.", path=path))
-        with open(path, encoding='utf-8') as handle:
-            return json.load(handle)
+        signature = (info.st_ino, info.st_size, info.st_mtime_ns)
+        cached = _parsed_files.get(path)
+        if cached is None or cached[0] != signature:
+            with open(path, encoding='utf-8') as handle:
+                cached = _parsed_files[path] = (signature, json.load(handle))
+        return cached[1]
 
     @api.model
     def _master_key(self, station_code, key_version):
@@ -59,7 +67,7 @@ class PrepaidCardKeyring(models.AbstractModel):
     def _generate_key(self, station_code, key_version):
         """Create a random master key for a new key version, written only to the key file."""
         path = self._key_file()
-        keys = self._load()
+        keys = copy.deepcopy(self._load())     # the parsed file is shared by the process
         versions = keys.setdefault(str(station_code), {})
         if str(key_version) in versions:
             raise UserError(self.env._("Key version %(version)s of station %(station)s already exists.",

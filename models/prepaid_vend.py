@@ -226,25 +226,38 @@ class PrepaidVend(models.Model):
         """The card job that writes this vend onto the customer's current card. Only the
         account's last vend can be written; writing it again never adds credit (same sequence)."""
         self.ensure_one()
+        card = self._card_to_write()
+        if present_psc is None:
+            present_psc = card._psc_to_present(bytes.fromhex(card.serial))
+        return self.env['prepaid.card']._job(self.station_id, card.serial, self._card_image(), present_psc,
+                                             credit_valid=credit_valid)
+
+    def _card_to_write(self):
+        """The customer's current card, when this vend is the one to write onto it."""
         card = self.account_id.card_id
         if not card:
             raise UserError(self.env._("Customer %(number)s has no card: issue one first.",
                                        number=self.account_id.number))
         if not self._is_last_vend():
             raise UserError(self.env._("Only the customer's last vend can be written to the card."))
-        if present_psc is None:
-            present_psc = card._psc_to_present(bytes.fromhex(card.serial))
-        return self.env['prepaid.card']._job(self.station_id, card.serial, self._card_image(), present_psc,
-                                             credit_valid=credit_valid)
+        return card
 
-    def _queue_card_write(self, bridge):
-        """Ask `bridge` to write this vend onto the customer's card (retries write the same
-        image: never a new credit)."""
+    def _check_card_write(self):
+        """Refuse at once a write that could not be carried out. Reads nothing more than the
+        sale did: checked when the write is queued, and again when its job is minted."""
         self.ensure_one()
         if self.state == 'cancelled':
             raise UserError(self.env._("Vend %(name)s is cancelled.", name=self.name))
-        # sudo: operators queue jobs; the job model seals the PSC with the bridge secret
-        return self.env['prepaid.card.job'].sudo()._create_for(bridge, 'write', self._card_job(), vend=self)
+        self._card_to_write()
+        self.env['prepaid.card']._station_master_key(self.station_id)
+
+    def _queue_card_write(self, bridge):
+        """Ask `bridge` to write this vend onto the customer's card (retries write the same
+        image: never a new credit). The sale only queues the job: its image and sealed PSCs are
+        minted from this vend when the bridge takes it (prepaid.card.job._mint)."""
+        self._check_card_write()
+        # sudo: operators queue jobs; the job model seals the PSC with the bridge secret (when minted)
+        return self.env['prepaid.card.job'].sudo()._create_for(bridge, 'write', vend=self)
 
     def _confirm_card_write(self, raw_after, credit_valid=True):
         """The bridge read the card back after writing: the vend counts as written only when

@@ -246,8 +246,9 @@ class TestCards(PrepaidCommon):
         Wizard = self.env['prepaid.card.operation'].with_user(self.operator)
         Wizard.create({'operation': 'write', 'account_id': self.account.id, 'bridge_id': bridge.id}).action_confirm()
         job = bridge.job_ids
-        self.assertRecordValues(job, [{'operation': 'write', 'vend_id': vend.id, 'serial': self.card.serial.hex(),
-                                       'state': 'pending'}])
+        self.assertRecordValues(job, [{'operation': 'write', 'vend_id': vend.id, 'state': 'pending'}])
+        self.assertEqual(job._take_pending(bridge), job)     # minted as the bridge takes it
+        self.assertEqual(job.serial, self.card.serial.hex())
         self.assertNotIn(self.card.psc.hex(), str(job.read()))   # the PSC travels sealed only
         bridge.card_serial = 'b1b2b3b4b5b6b7b8'
         with self.assertRaises(AccessError):

@@ -34,8 +34,10 @@ class TestPosVendingScreen(PrepaidCommon):
         self.screen = self.env['prepaid.pos.vending'].with_user(self.operator)
 
     def bridge_answers(self, job_id, ok=True, error=''):
-        """The bridge read the card (or failed): what `_apply_result` stores after checking the signature."""
+        """The bridge took the job (a vend write is minted then) and read the card, or failed:
+        what `_apply_result` stores after checking the signature."""
         job = self.env['prepaid.card.job'].browse(job_id)
+        self.assertIn(job, job._take_pending(self.bridge))
         job.write({'state': 'done' if ok else 'failed', 'raw': self.card.read(0, 256).hex(), 'error': error or False})
         if ok and job.operation == 'write':
             job.vend_id._confirm_card_write(run_job(self.card, job.vend_id._card_job()))
@@ -117,12 +119,32 @@ class TestPosVendingScreen(PrepaidCommon):
         self.assertEqual(summary['waiting_vend_id'], vend.id)
         self.assertIn(f'{vend.name} is waiting for its card write', ' '.join(summary['warnings']))
         retry = self.screen.write_vend(self.pos_config.id, vend.id)['job_id']
-        jobs = self.env['prepaid.card.job'].browse([first, retry])
-        self.assertEqual(jobs[0].writes, jobs[1].writes)
         self.bridge_answers(retry)
+        jobs = self.env['prepaid.card.job'].browse([first, retry])
+        self.assertTrue(jobs[0].writes)
+        self.assertEqual(jobs[0].writes, jobs[1].writes)
         [status] = self.screen.write_status(self.pos_config.id, [vend.id])
         self.assertEqual((status['state'], status['job_state']), ('written', 'done'))
         self.assertEqual(len(self.account.vend_ids), 2, "a retry never makes a new vend")
+
+    def test_a_write_is_minted_when_the_bridge_takes_it(self):
+        self.meter.insert(self.card)
+        self.insert_card(self.account, remaining=41)
+        vend = self.account._vend('energy', Decimal('10'), channel='pos')
+        job = self.env['prepaid.card.job'].browse(self.screen.write_vend(self.pos_config.id, vend.id)['job_id'])
+        self.assertFalse(job.writes, "the sale only queues the job")
+        self.assertEqual(job._take_pending(self.bridge), job)
+        expected = vend._card_job()
+        self.assertEqual((job.state, job.serial), ('sent', expected['serial']))
+        self.assertEqual(job.writes, {str(address): data.hex() for address, data in expected['writes'].items()})
+        self.assertTrue(job.psc_present and job.psc_new)
+        # a vend that can no longer be written when the bridge asks: the job fails, saying why
+        late = self.env['prepaid.card.job'].browse(self.screen.write_vend(self.pos_config.id, vend.id)['job_id'])
+        vend.state = 'cancelled'
+        self.assertFalse(late._take_pending(self.bridge))
+        self.assertEqual(late.state, 'failed')
+        self.assertIn('cancelled', late.error)
+        self.assertFalse(late.writes)
 
     def test_a_write_the_bridge_never_picks_up_expires(self):
         self.meter.insert(self.card)
