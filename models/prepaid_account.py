@@ -373,7 +373,7 @@ class PrepaidAccount(models.Model):
     def _apply_quote(self, quote):
         # The vend is the record of this change: no chatter tracking per sale (two million
         # vends must not mean two million tracking messages).
-        self.with_context(mail_notrack=True).write({
+        self.with_context(tracking_disable=True).write({
             'purchase_sequence': self.purchase_sequence + 1,
             'money_balance': float(quote.balance_after),
             'period_key': self._current_period_key(),

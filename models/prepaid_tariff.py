@@ -59,8 +59,9 @@ class PrepaidTariff(models.Model):
             kind=self.kind,
             price=to_decimal(self.price, 4),
             period=self.period,
+            # only a tiered tariff reads its tiers: a sale at a flat price saves the query
             tiers=[(to_decimal(t.upto_energy, 2) if t.upto_energy else None, to_decimal(t.price, 4))
-                   for t in self.tier_ids.sorted('sequence')],
+                   for t in self.tier_ids.sorted('sequence')] if self.kind == 'tiered' else [],
             tou_prices={
                 'sharp': to_decimal(self.price_sharp, 4), 'peak': to_decimal(self.price_peak, 4),
                 'flat': to_decimal(self.price_flat, 4), 'valley': to_decimal(self.price_valley, 4),

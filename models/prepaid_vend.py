@@ -22,12 +22,13 @@ class PrepaidVend(models.Model):
     date = fields.Datetime(default=fields.Datetime.now, readonly=True, required=True, index=True)
     account_id = fields.Many2one('prepaid.account', string='Customer Account', required=True,
                                  readonly=True, index=True, check_company=True)
-    partner_id = fields.Many2one(related='account_id.partner_id', store=True, string='Customer')
+    # precompute: stored with the INSERT of the vend, not by an UPDATE when it is flushed
+    partner_id = fields.Many2one(related='account_id.partner_id', store=True, precompute=True, string='Customer')
     account_number = fields.Char(related='account_id.number', string='Customer Number')
     meter_number = fields.Char(related='meter_id.number', string='Meter Number')
     meter_id = fields.Many2one('prepaid.meter', required=True, readonly=True, check_company=True)
     station_id = fields.Many2one('prepaid.station', required=True, readonly=True, check_company=True)
-    area_id = fields.Many2one(related='account_id.area_id', store=True)
+    area_id = fields.Many2one(related='account_id.area_id', store=True, precompute=True)
     tariff_id = fields.Many2one('prepaid.tariff', required=True, readonly=True)
     user_id = fields.Many2one('res.users', string='Operator', default=lambda self: self.env.user,
                               readonly=True, index=True)
@@ -107,12 +108,17 @@ class PrepaidVend(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # One reference sequence for every company (data/ir_sequence_data.xml), taken by its
+        # (cached) xml id: a sale saves the search that next_by_code makes for it.
+        sequence = self.env['ir.sequence'].sudo().browse(
+            self.env['ir.model.data']._xmlid_to_res_id('prepaid_electricity.seq_prepaid_vend'))
         for vals in vals_list:
             if vals.get('name', '/') == '/':
-                vals['name'] = self.env['ir.sequence'].next_by_code('prepaid.vend')
-        # A vend is its own record of the sale: no "created" message; later changes (rewrites)
-        # are tracked.
-        return super(PrepaidVend, self.with_context(mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True)).create(vals_list)
+                vals['name'] = sequence._next()
+        # A vend is its own record of the sale: none of the chatter's work at creation (no
+        # "created" message, followers or tracking); later changes (rewrites) are tracked.
+        vends = super(PrepaidVend, self.with_context(tracking_disable=True)).create(vals_list)
+        return vends.with_env(self.env)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_always(self):
@@ -194,7 +200,7 @@ class PrepaidVend(models.Model):
                     'client_request_id'):
             vals.pop(key)
         self.write({**vals, 'rewrite_count': self.rewrite_count + 1, 'state': 'to_write'})
-        account.with_context(mail_notrack=True).write({
+        account.with_context(tracking_disable=True).write({
             'money_balance': float(quote.balance_after),
             'period_energy': float(quote.period_energy_before + quote.energy_bought),
         })

@@ -48,6 +48,18 @@ class TestPosVending(TestPoSCommon):
                                         'pos_order_line_id': order.lines.id, 'sequence': 2}])
         self.assertEqual(len(self.account.vend_ids), 1)
 
+    def test_a_paid_order_is_kept_when_the_bridge_is_revoked(self):
+        bridge = self.env['prepaid.card.bridge'].sudo().create({'name': 'Revoked till'})
+        bridge.state = 'revoked'
+        self.config.sudo().prepaid_bridge_id = bridge
+        self.account.sudo().card_id = self.env['prepaid.card'].sudo()._new_card_for(self.account, '0c0c0c0c0c0c0c0c')
+        self.open_new_session()
+        self.env['pos.order'].sync_from_ui([self.electricity_order(61, 122.0)])
+        vend = self.account.vend_ids
+        self.assertRecordValues(vend, [{'amount_due': 122.0, 'state': 'to_write'}])
+        self.assertFalse(self.env['prepaid.card.job'].sudo().search([('vend_id', '=', vend.id)]),
+                         "the vend waits for a write from a till or the backend with a working bridge")
+
     def test_session_closing_posts_to_the_liability(self):
         self.open_new_session()
         self.env['pos.order'].sync_from_ui([self.electricity_order(61, 122.0)])
