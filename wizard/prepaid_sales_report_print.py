@@ -1,5 +1,6 @@
 import io
 from datetime import date, datetime, time
+from operator import itemgetter
 
 import pytz
 from dateutil.relativedelta import relativedelta
@@ -258,21 +259,19 @@ class PrepaidSalesReportPrint(models.TransientModel):
         kind = COUNT if measure == 'sale_count' else ENERGY if measure == 'energy' else MONEY
         row_field = {'customer': 'account_id', 'area': 'area_id'}.get(self.grouping)
         bounds = [self._utc_start(date(self.year, 1, 1) + relativedelta(months=m)) for m in range(13)]
-        months = Report._get_months(domain, row_field, measure, bounds)
-        totals = Report._get_months(domain, None, measure, bounds).get(None, [0] * 13)
+        months, totals = Report._get_months(domain, row_field, measure, bounds)
         if self.grouping == 'customer':
             # the customer number and name come with the figures (same query)
-            key_columns, labels = [(_("Customer No."), TEXT), (_("Customer"), TEXT)], {}
-            order = sorted(months, key=lambda row_id: months[row_id][0])
+            key_columns = [(_("Customer No."), TEXT), (_("Customer"), TEXT)]
+            rows = sorted(months, key=itemgetter(0))
         elif self.grouping == 'area':
             key_columns = [(_("Area"), TEXT)]
-            areas = self.env['prepaid.area'].browse([row_id for row_id in months if row_id])
-            labels = {area.id: [area.name] for area in areas}
-            order = sorted(months, key=lambda row_id: (not row_id, labels.get(row_id, [''])[0]))
+            areas = self.env['prepaid.area'].browse([row[0] for row in months if row[0]])
+            names = {area.id: area.name for area in areas}
+            months.sort(key=lambda row: (not row[0], names.get(row[0], '')))
+            rows = [[names.get(row[0]) or _("No area"), *row[1:]] for row in months]
         else:
-            key_columns, labels, order = [(_("Customers"), TEXT)], {None: [_("All customers")]}, list(months)
-        rows = [[*labels.get(row_id, [_("No area")] if self.grouping == 'area' else []), *months[row_id]]
-                for row_id in order]
+            key_columns, rows = [(_("Customers"), TEXT)], [[_("All customers"), *totals]]
         columns = [*key_columns, *((f'{self.year}-{m:02d}', kind) for m in range(1, 13)), (_("Total"), kind)]
         total_row = [_("Total"), *([None] * (len(key_columns) - 1)), *totals]
         measure_label = dict(self._fields['measure']._description_selection(self.env))[measure]
