@@ -80,7 +80,7 @@ def main(db, conf):
         env = env(user=env.ref('base.user_admin'), su=True)    # a POS user opens the session
         session, cash, plain, accounts = setup(env)
         electricity = env.ref('prepaid_electricity.product_electricity')
-        # warm up both paths (first calls load code and caches)
+        # warm up (first calls load code and caches; the first vending order is the median's outlier)
         for _ in range(5):
             timed_sync(env, order_data(session, plain, 122.0, cash))
         plain_times, vend_times = [], []

@@ -289,18 +289,18 @@ class PrepaidAccount(models.Model):
     def _try_lock_for_vend(self, client_request_id=None):
         """Lock the account row without waiting and, in the same query, look up the vend
         already made for `client_request_id` (as prepaid.vend._find_by_request: unique in the
-        company). Returns (locked, that vend or nothing). SKIP LOCKED refuses exactly where
+        account's company). Returns (locked, that vend or nothing). SKIP LOCKED refuses exactly where
         NOWAIT would, but leaves the transaction usable: no savepoint is needed around it."""
         self.ensure_one()
         Vend = self.env['prepaid.vend']
         Vend.flush_model(['client_request_id', 'company_id'])
         rows = self.env.execute_query(SQL("""
-            SELECT (SELECT id FROM prepaid_vend WHERE client_request_id = %s AND company_id = %s)
-              FROM prepaid_account WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED
-        """, client_request_id, self.env.company.id, self.id))
+            SELECT (SELECT v.id FROM prepaid_vend v WHERE v.client_request_id = %s AND v.company_id = a.company_id)
+              FROM prepaid_account a WHERE a.id = %s FOR NO KEY UPDATE SKIP LOCKED
+        """, client_request_id, self.id))
         self.invalidate_recordset()
         if not rows:
-            return False, Vend._find_by_request(client_request_id) if client_request_id else Vend
+            return False, Vend._find_by_request(client_request_id, self.company_id) if client_request_id else Vend
         return True, Vend.browse(rows[0][0])
 
     def _fetch_for_vend(self):
@@ -341,6 +341,7 @@ class PrepaidAccount(models.Model):
     def _prepare_vend_vals(self, quote, client_request_id, channel, extra_vals):
         return {
             'account_id': self.id,
+            'company_id': self.company_id.id,
             'meter_id': self.meter_id.id,
             'station_id': self.station_id.id,
             'tariff_id': self.tariff_id.id,

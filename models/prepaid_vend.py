@@ -16,7 +16,10 @@ class PrepaidVend(models.Model):
     _description = 'Electricity Vend'
     _inherit = ['mail.thread', 'pos.load.mixin']
     _order = 'date desc, id desc'
-    _check_company_auto = True
+    # No company check on create: a vend is only made from its account's own company, meter,
+    # station and tariff (prepaid.account._prepare_vend_vals), which the account's check
+    # already keeps in one company.
+    _check_company_auto = False
 
     name = fields.Char(string='Reference', readonly=True, copy=False, default='/', index='trigram')
     date = fields.Datetime(default=fields.Datetime.now, readonly=True, required=True, index=True)
@@ -129,9 +132,8 @@ class PrepaidVend(models.Model):
     def _unlink_except_always(self):
         raise UserError(self.env._("Vends are never deleted; they are part of the financial history."))
 
-    def _find_by_request(self, client_request_id):
-        return self.search([('client_request_id', '=', client_request_id),
-                            ('company_id', '=', self.env.company.id)], limit=1)
+    def _find_by_request(self, client_request_id, company):
+        return self.search([('client_request_id', '=', client_request_id), ('company_id', '=', company.id)], limit=1)
 
     def _check_same_request(self, account):
         """A repeated request must be for the same account; otherwise the id was reused."""
@@ -201,7 +203,7 @@ class PrepaidVend(models.Model):
         quote = self._rewrite_quote(by, quantity, amount_tendered)
         before = {'energy_before': self.energy_bought, 'amount_before': self.amount_due}
         vals = account._prepare_vend_vals(quote, self.client_request_id, self.channel, None)
-        for key in ('account_id', 'meter_id', 'station_id', 'sequence', 'kind', 'channel',
+        for key in ('account_id', 'company_id', 'meter_id', 'station_id', 'sequence', 'kind', 'channel',
                     'client_request_id'):
             vals.pop(key)
         self.write({**vals, 'rewrite_count': self.rewrite_count + 1, 'state': 'to_write'})

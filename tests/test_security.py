@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
@@ -57,6 +59,19 @@ class TestRoles(PrepaidCommon):
         self.assertTrue(self.manager.has_group('account.group_account_readonly'))
         self.assertTrue(self.admin.has_group('prepaid_electricity.prepaid_electricity_group_manager'))
         self.assertFalse(self.operator.has_group('prepaid_electricity.prepaid_electricity_group_manager'))
+
+    def test_a_vend_belongs_to_its_accounts_company(self):
+        """A user working in another company who sells to this company's customer makes the
+        vend in the customer's company, once per request."""
+        account = self.open_account()
+        self.insert_card(account)
+        other = self.env['res.company'].create({'name': 'Other Utility'})
+        both = account.with_context(allowed_company_ids=[other.id, self.env.company.id])
+        self.assertEqual(both.env.company, other)
+        vend = both._vend('energy', Decimal('10'), client_request_id='two-companies')
+        self.assertEqual(vend.company_id, account.company_id)
+        self.assertEqual(both._vend('energy', Decimal('10'), client_request_id='two-companies'), vend)
+        self.assertEqual(len(account.vend_ids), 2)
 
     def test_other_company_sees_nothing(self):
         account = self.open_account()
