@@ -37,9 +37,7 @@ class PosOrder(models.Model):
             # Energy on a card cannot be taken back by a POS refund: the meter has it.
             raise UserError(self.env._(
                 "Electricity cannot be refunded at the Point of Sale: use Suspend and Refund on the customer."))
-        # A paid order is never refused for its card write: without a paired bridge the vend
-        # waits for its write, which any till or the backend can make.
-        bridge = self.config_id.prepaid_bridge_id
+        made = self.env['prepaid.vend']    # sold or rewritten now: their card writes to queue
         for line in self.lines.filtered(lambda l: l.prepaid_account_id and not l.prepaid_vend_id
                                         and not l.prepaid_rewrite_vend_id):
             vend = line.prepaid_account_id._vend(
@@ -48,8 +46,7 @@ class PosOrder(models.Model):
                 extra_vals={'pos_order_line_id': line.id})
             line._check_prepaid_price(vend.amount_due, vend.account_id)
             line.prepaid_vend_id = vend
-            if bridge.state == 'paired' and vend.account_id.card_id:
-                vend._queue_card_write(bridge)
+            made |= vend
         for line in self.lines.filtered(lambda l: l.prepaid_rewrite_vend_id and not l.prepaid_operation_id):
             vend = line.prepaid_rewrite_vend_id
             if vend.account_id != line.prepaid_account_id:
@@ -60,5 +57,10 @@ class PosOrder(models.Model):
                 operation_vals={'pos_order_line_id': line.id})
             line._check_prepaid_price(operation.amount_after - operation.amount_before, vend.account_id)
             line.write({'prepaid_operation_id': operation.id, 'prepaid_vend_id': vend.id})
-            if bridge.state == 'paired' and vend.account_id.card_id:
+            made |= vend
+        # A paid order is never refused for its card write: without a paired bridge the vend
+        # waits for its write, which any till or the backend can make.
+        bridge = self.config_id.prepaid_bridge_id
+        if bridge.state == 'paired':
+            for vend in made.filtered(lambda v: v.account_id.card_id):
                 vend._queue_card_write(bridge)

@@ -83,10 +83,8 @@ class PrepaidCardJob(models.Model):
         A vend that can no longer be written fails its job with the reason; returns those."""
         failed = self.browse()
         for job in self.filtered(lambda j: j.operation == 'write' and j.vend_id and not j.writes):
-            vend = job.vend_id
             try:
-                vend._check_card_write()
-                job._set_card_job(vend._card_job(credit_valid=job.credit_valid))
+                job._set_card_job(job.vend_id._card_job(credit_valid=job.credit_valid))
             except UserError as error:
                 job.write({'state': 'failed', 'error': error.args[0]})
                 failed |= job

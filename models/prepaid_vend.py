@@ -247,6 +247,8 @@ class PrepaidVend(models.Model):
 
     def _card_to_write(self):
         """The customer's current card, when this vend is the one to write onto it."""
+        if self.state == 'cancelled':
+            raise UserError(self.env._("Vend %(name)s is cancelled.", name=self.name))
         card = self.account_id.card_id
         if not card:
             raise UserError(self.env._("Customer %(number)s has no card: issue one first.",
@@ -256,11 +258,9 @@ class PrepaidVend(models.Model):
         return card
 
     def _check_card_write(self):
-        """Refuse at once a write that could not be carried out. Reads nothing more than the
-        sale did: checked when the write is queued, and again when its job is minted."""
+        """Refuse at once, when the write is queued, a write that could not be carried out
+        (minting it checks the same again, in _card_job). Reads nothing more than the sale did."""
         self.ensure_one()
-        if self.state == 'cancelled':
-            raise UserError(self.env._("Vend %(name)s is cancelled.", name=self.name))
         self._card_to_write()
         self.env['prepaid.card']._station_master_key(self.station_id)
 

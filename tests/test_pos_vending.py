@@ -31,10 +31,17 @@ class TestPosVending(TestPoSCommon):
             'price_subtotal_incl': amount, 'prepaid_account_id': self.account.id, 'prepaid_method': 'energy',
             'prepaid_quantity': energy, **line_vals}], uuid=uuid)
 
-    def liability_balance(self):
+    def close_session_and_check_reconciliation(self, amount):
+        """Close the session: `amount` reaches the liability, and the session's reconciliation
+        row shows vends = payments = postings = `amount`, a difference of 0.00."""
+        self.pos_session.action_pos_session_validate()
         liability = self.env.company.prepaid_liability_account_id
         lines = self.env['account.move.line'].search([('account_id', '=', liability.id), ('parent_state', '=', 'posted')])
-        return round(sum(lines.mapped('credit')) - sum(lines.mapped('debit')), 2)
+        self.assertEqual(round(sum(lines.mapped('credit')) - sum(lines.mapped('debit')), 2), amount)
+        self.env.flush_all()
+        row = self.env['prepaid.reconciliation.report'].sudo().search([('pos_session_id', '=', self.pos_session.id)])
+        self.assertRecordValues(row, [{'vend_amount': amount, 'payment_amount': amount, 'posted_amount': amount,
+                                       'difference': 0.0}])
 
     def test_order_synced_twice_makes_one_vend(self):
         self.open_new_session()
@@ -63,12 +70,7 @@ class TestPosVending(TestPoSCommon):
     def test_session_closing_posts_to_the_liability(self):
         self.open_new_session()
         self.env['pos.order'].sync_from_ui([self.electricity_order(61, 122.0)])
-        self.pos_session.action_pos_session_validate()
-        self.assertEqual(self.liability_balance(), 122.0)
-        self.env.flush_all()
-        row = self.env['prepaid.reconciliation.report'].sudo().search([('pos_session_id', '=', self.pos_session.id)])
-        self.assertRecordValues(row, [{'vend_amount': 122.0, 'payment_amount': 122.0, 'posted_amount': 122.0,
-                                       'difference': 0.0}])
+        self.close_session_and_check_reconciliation(122.0)
 
     def test_rewrite_at_the_pos_settles_the_difference(self):
         """Rewrite credit at the till: the vend is corrected (no new vend, same purchase number),
@@ -94,12 +96,7 @@ class TestPosVending(TestPoSCommon):
         wrong = self.electricity_order(61, 5.0, prepaid_rewrite_vend_id=vend.id)
         with self.assertRaisesRegex(UserError, 'quote it again'), self.env.cr.savepoint():
             self.env['pos.order'].sync_from_ui([wrong])    # a request refused is rolled back
-        self.pos_session.action_pos_session_validate()
-        self.assertEqual(self.liability_balance(), 102.0)
-        self.env.flush_all()
-        row = self.env['prepaid.reconciliation.report'].sudo().search([('pos_session_id', '=', self.pos_session.id)])
-        self.assertRecordValues(row, [{'vend_amount': 102.0, 'payment_amount': 102.0, 'posted_amount': 102.0,
-                                       'difference': 0.0}])
+        self.close_session_and_check_reconciliation(102.0)
 
     def test_rewrite_is_refused_once_the_meter_has_the_credit(self):
         self.open_new_session()
