@@ -20,7 +20,7 @@ class PrepaidCard(models.Model):
 
     serial = fields.Char(required=True, readonly=True, index=True, help="Chip serial, hexadecimal.")
     card_type = fields.Selection(
-        [('purchase', 'Purchase'), ('clear', 'Clear / Reset'), ('check', 'Check / Test'),
+        [('purchase', 'Purchase Card'), ('clear', 'Clear / Reset'), ('check', 'Check / Test'),
          ('preset', 'Preset'), ('parameter', 'Parameter')], default='purchase', required=True, readonly=True)
     account_id = fields.Many2one('prepaid.account', readonly=True, index='btree_not_null', check_company=True)
     station_id = fields.Many2one('prepaid.station', required=True, readonly=True, check_company=True)

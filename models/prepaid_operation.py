@@ -24,7 +24,7 @@ class PrepaidOperation(models.Model):
         ('refund', 'Suspend and Refund'),
         ('deactivate', 'Deactivate'),
         ('reactivate', 'Reactivate'),
-        ('close', 'Close'),
+        ('close', 'Close Account'),
         ('erase', 'Erase Personal Data'),
         ('replace', 'Meter Replacement'),
     ], required=True, readonly=True, index=True)

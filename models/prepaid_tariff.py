@@ -16,7 +16,7 @@ class PrepaidTariff(models.Model):
     name = fields.Char(required=True, tracking=True)
     kind = fields.Selection(
         [('flat', 'Flat'), ('tiered', 'Tiered'), ('tou', 'Time of Use')],
-        string='Type', required=True, default='flat', tracking=True)
+        string='Tariff Type', required=True, default='flat', tracking=True)
     price = fields.Float(
         digits=PRICE_DIGITS, tracking=True,
         help="Price per kWh of a flat tariff; the price of the first tier of a tiered one "

@@ -15,15 +15,16 @@ class PrepaidReconciliationReport(models.Model):
     _name = 'prepaid.reconciliation.report'
     _description = 'Vending Reconciliation'
     _auto = False
-    _order = 'date desc, source'
+    _order = 'date desc, source, pos_session_id'
 
     date = fields.Date(readonly=True)
-    source = fields.Char(readonly=True, help="'Backend' or the POS session")
-    pos_session_id = fields.Many2one('pos.session', readonly=True)
+    # the query gives the key, the field its (translated) label; the session is its own column
+    source = fields.Selection([('backend', 'Backend'), ('pos', 'Point of Sale')], readonly=True)
+    pos_session_id = fields.Many2one('pos.session', string='POS Session', readonly=True)
     company_id = fields.Many2one('res.company', readonly=True)
     currency_id = fields.Many2one(related='company_id.currency_id')
-    vend_amount = fields.Monetary(string='Vends', readonly=True)
-    payment_amount = fields.Monetary(string='Payments', readonly=True)
+    vend_amount = fields.Monetary(string='Vend Amount', readonly=True)
+    payment_amount = fields.Monetary(string='Payment Amount', readonly=True)
     posted_amount = fields.Monetary(string='Journal Postings', readonly=True)
     difference = fields.Monetary(readonly=True, help="Vends - journal postings; must be 0.00.")
 
@@ -83,12 +84,12 @@ class PrepaidReconciliationReport(models.Model):
                  GROUP BY po.session_id, x.company_id
             )
             SELECT row_number() OVER () AS id, * FROM (
-                SELECT date, 'Backend' AS source, NULL::integer AS pos_session_id, company_id,
+                SELECT date, 'backend' AS source, NULL::integer AS pos_session_id, company_id,
                        SUM(vend_amount) AS vend_amount, SUM(COALESCE(payment_amount, 0)) AS payment_amount,
                        SUM(posted_amount) AS posted_amount, SUM(vend_amount) - SUM(posted_amount) AS difference
                   FROM backend_posted GROUP BY date, company_id
                  UNION ALL
-                SELECT pos.date, s.name, pos.session_id, pos.company_id, pos.vend_amount, pos.payment_amount,
+                SELECT pos.date, 'pos', pos.session_id, pos.company_id, pos.vend_amount, pos.payment_amount,
                        COALESCE(posted.amount, 0), pos.vend_amount - COALESCE(posted.amount, 0)
                   FROM pos
                   JOIN pos_session s ON s.id = pos.session_id

@@ -13,5 +13,6 @@ fi
 "$VENV/bin/python" - "$ADDON_DIR/i18n/zh_CN.po" <<'PY'
 import sys, polib
 po = polib.pofile(sys.argv[1])
+po.save()  # polib's line wrapping, as the committed file has (msgmerge wraps differently)
 print(f"zh_CN: {len(po.translated_entries())} translated, {len(po.untranslated_entries())} untranslated, {len(po.fuzzy_entries())} fuzzy")
 PY

@@ -86,7 +86,7 @@ class TestAccounting(PrepaidCommon):
         self.env['prepaid.account.refund'].with_user(self.manager).create({
             'account_id': first.id, 'refund_energy': 10}).action_confirm()
         self.env.flush_all()
-        row = self.env['prepaid.reconciliation.report'].search([('source', '=', 'Backend')])
+        row = self.env['prepaid.reconciliation.report'].search([('source', '=', 'backend')])
         self.assertEqual(len(row), 1)
         # 122.00 + 60.00 opening, 100.00 + 25.50 sold, 25.50 rewritten to 30.00, 20.00 refunded
         # (10 kWh x 2.00)

@@ -161,7 +161,7 @@ class PrepaidSalesReportPrint(models.TransientModel):
 
     def _measure_columns(self):
         _ = self.env._
-        return [(_("Sales"), COUNT), (_("Refunds"), COUNT), (_("Energy (kWh)"), ENERGY),
+        return [(_("Number of Sales"), COUNT), (_("Number of Refunds"), COUNT), (_("Energy (kWh)"), ENERGY),
                 (_("Sales Amount"), MONEY), (_("Refunded"), MONEY), (_("Net Amount"), MONEY)]
 
     @staticmethod
@@ -212,7 +212,7 @@ class PrepaidSalesReportPrint(models.TransientModel):
                 for when, name, kind, number, customer, user_id, journal_id, method_id, channel, energy, amount
                 in lines]
         columns = [(_("Date"), DATETIME), (_("Reference"), TEXT), (_("Type"), TEXT), (_("Customer No."), TEXT),
-                   (_("Customer"), TEXT), (_("Operator"), TEXT), (_("Payment"), TEXT),
+                   (_("Customer"), TEXT), (_("Operator"), TEXT), (_("Payment Method"), TEXT),
                    (_("Energy (kWh)"), ENERGY), (_("Amount"), MONEY)]
         return self._section(title, sheet, columns, rows,
                              [_("Total"), None, None, None, None, None, None, totals['energy'], totals['amount']])
