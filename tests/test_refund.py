@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from pypdf import PdfReader
 
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import SQL
 
@@ -27,7 +27,8 @@ class CardCase(PrepaidCommon):
         super().setUp()
         self.card = VirtualSle4442(serial=bytes.fromhex('0a0b0c0d0e0f1011'))
         self.account = self.open_account(meter_number='000012345678', quantity='61')
-        self.write_card(self.account.vend_ids, self.account.with_user(self.operator)._issue_card(self.card.serial.hex()))
+        job = self.account.with_user(self.operator)._issue_card(self.card.serial.hex())
+        self.write_card(self.account.vend_ids, job)
         self.meter = VirtualMeter(station_code='654321', meter_number='000012345678', preset=Decimal(20),
                                   key_lookup=lambda station, version: bytes.fromhex(KEYS[station][str(version)]))
 
@@ -125,6 +126,12 @@ class TestSuspendAndRefund(CardCase):
         self.read_card()
         with self.assertRaisesRegex(UserError, 'more than was ever credited'):
             self.wizard(42).action_review()
+        with self.assertRaisesRegex(UserError, 'cannot be negative'):
+            self.wizard(-1).action_review()
+        sales = self.env['account.journal'].search([('type', '=', 'sale')], limit=1)
+        with self.assertRaisesRegex(UserError, 'not a cash or bank journal'):
+            self.wizard(41, journal_id=sales.id).action_confirm()
+        self.assert_not_refunded()
         self.assertEqual(self.wizard(41).action_review()['res_model'], 'prepaid.account.refund')
 
     def test_refund_journal_defaults_to_the_station_cash_journal(self):
@@ -135,6 +142,8 @@ class TestSuspendAndRefund(CardCase):
         company_cash = self.env['account.chart.template'].ref('cash')
         self.assertEqual(Journal.search([('type', '=', 'cash')], limit=1), shop)
         self.assertEqual(self.station.cash_journal_id, company_cash)   # the station's default
+        with self.assertRaises(ValidationError):
+            self.station.cash_journal_id = Journal.search([('type', '=', 'bank')], limit=1)
         till = Journal.create({'name': 'Till North', 'code': 'TILN', 'type': 'cash', 'sequence': 1})
         self.station.cash_journal_id = till
         self.assertEqual(self.wizard(0).journal_id, till)
