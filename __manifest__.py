@@ -46,6 +46,8 @@ operation of a card-based prepaid system; postings to accounting.
         'views/prepaid_operation_views.xml',
         'report/prepaid_vend_reports.xml',
         'report/prepaid_vend_templates.xml',
+        'report/prepaid_refund_slip_reports.xml',
+        'report/prepaid_refund_slip_templates.xml',
         'report/prepaid_reconciliation_report_views.xml',
         'report/prepaid_query_reports.xml',
         'report/prepaid_query_templates.xml',

@@ -5,7 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
-from ..domain import card_crypto, vending
+from ..domain import card_crypto, money, vending
 from ..tools import ENERGY_DIGITS, MANAGER_GROUP, to_decimal
 
 CUSTOMER_DATA_FIELDS = ('partner_id', 'tariff_id', 'area_id')
@@ -227,6 +227,85 @@ class PrepaidAccount(models.Model):
             })
         self._record_operation('erase')
         self.with_context(prepaid_erasing=True).write({'is_erased': True})
+
+    # ------------------------------------------------------------------ suspend and refund
+    def _suspend_and_refund(self, refund_energy, journal, note=None):
+        """Suspend and refund (报停退费): pay back `refund_energy` (Decimal, the kWh left on
+        the meter, read from it) at the price paid, plus the money balance, out of `journal`;
+        the account becomes deactivated and its card invalid. Returns the refund operation,
+        from which the refund slip is printed.
+
+        Refused while credit is on its way to the meter (see _check_refundable): the meter
+        never learns of the suspension, so credit it has not taken in would be paid twice."""
+        self.ensure_one()
+        self._check_manager()
+        self._lock_for_vend()   # a double click or a twin request waits for nothing: refused
+        refund_energy = money.round_energy(refund_energy)
+        self._check_refundable(refund_energy, journal)
+        price, amount = self._refund_quote(refund_energy)
+        payment = self.company_id._post_prepaid_payment(
+            self.partner_id, -amount, journal,
+            self.env._("Electricity refund, customer %(number)s", number=self.number))
+        operation = self._record_operation(
+            'refund', refund_energy=float(refund_energy), refund_price=float(price), refund_amount=float(amount),
+            amount_before=self.money_balance, payment_id=payment.id, journal_id=journal.id, note=note)
+        self._release_meter()
+        self.write({'state': 'deactivated', 'money_balance': 0.0, 'is_credit_valid': False})
+        return operation
+
+    def _check_refundable(self, refund_energy, journal=None):
+        """A translated UserError unless this account can be suspended and refunded now for
+        `refund_energy` (Decimal, meter kWh) out of `journal` (when given)."""
+        self.ensure_one()
+        if self.state != 'active':
+            raise UserError(self.env._("Only an active account can be suspended and refunded."))
+        if refund_energy < 0:
+            raise UserError(self.env._("The refunded energy cannot be negative."))
+        # A paid vend waiting for its card write may still land on the card (or already
+        # did, its confirmation lost): refunding it or leaving it out would both be wrong.
+        waiting = self.env['prepaid.vend'].search(
+            [('account_id', '=', self.id), ('meter_id', '=', self.meter_id.id), ('state', '=', 'to_write')],
+            order='id desc', limit=1)
+        if waiting:
+            raise UserError(self.env._(
+                "Vend %(vend)s of customer %(number)s is paid but still waiting for its card write: its "
+                "credit is neither known on the card nor in the meter. Write it onto the card, have the "
+                "customer insert the card into the meter, then read the card so that its write-back is "
+                "saved; refund after that.", vend=waiting.name, number=self.number))
+        if self.is_credit_valid:
+            raise UserError(self.env._(
+                "The credit of purchase %(sequence)s is still on the card of customer %(number)s: the meter "
+                "would still accept it after the refund. Insert the card into the meter, then read the card "
+                "so that its write-back is saved; refund after that.",
+                sequence=self.purchase_sequence, number=self.number))
+        sold = self._sold_energy()
+        if refund_energy > sold:
+            raise UserError(self.env._(
+                "%(energy)s kWh is more than was ever credited to meter %(meter)s (%(sold)s kWh).",
+                energy=money.energy_text(refund_energy), meter=self.meter_id.number,
+                sold=money.energy_text(sold)))
+        if journal is not None and (journal.type not in ('cash', 'bank') or journal.company_id != self.company_id):
+            raise UserError(self.env._("Refund journal %(journal)s is not a cash or bank journal of %(company)s.",
+                                       journal=journal.display_name, company=self.company_id.name))
+
+    def _refund_quote(self, refund_energy):
+        """(price, amount) paid back for `refund_energy` (Decimal, meter kWh): that energy in
+        billing kWh × the price paid, rounded to the station's payment precision, plus the
+        money balance."""
+        self.ensure_one()
+        price = self._refund_price()
+        billing_energy = self._meter_rules().to_billing_energy(money.round_energy(refund_energy))
+        energy_amount = money.round_money(billing_energy * price, self.station_id.payment_precision)
+        return price, energy_amount + to_decimal(self.money_balance)
+
+    def _refund_price(self):
+        """The unit price of the customer's last sale (what the energy left cost them); the
+        tariff's price when nothing was ever sold."""
+        self.ensure_one()
+        last_sale = self.env['prepaid.vend'].search(
+            [('account_id', '=', self.id), ('kind', '=', 'sale'), ('state', '!=', 'cancelled')],
+            order='date desc, id desc', limit=1)
+        return money.round_price(to_decimal(last_sale.price if last_sale else self.tariff_id.price, 4))
 
     # ------------------------------------------------------------------ vending
     def _engine_inputs(self):

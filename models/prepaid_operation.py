@@ -1,7 +1,10 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools import ENERGY_DIGITS
+from ..tools import ENERGY_DIGITS, PRICE_DIGITS
+
+# What printing writes on an operation record: the count of its printed slips (copy mark).
+PRINT_FIELDS = {'slip_print_count'}
 
 
 class PrepaidOperation(models.Model):
@@ -40,6 +43,14 @@ class PrepaidOperation(models.Model):
     amount_after = fields.Monetary(readonly=True)
     refund_energy = fields.Float(digits=ENERGY_DIGITS, readonly=True)
     refund_amount = fields.Monetary(readonly=True)
+    refund_price = fields.Float(digits=PRICE_DIGITS, readonly=True,
+                                help="Unit price the refunded energy was paid back at.")
+    journal_id = fields.Many2one('account.journal', string='Refund Journal', readonly=True,
+                                 help="Where the refund was paid out of.")
+    slip_number = fields.Char(string='Refund Slip No.', readonly=True, copy=False, index='btree_not_null',
+                              help="Number of the refund slip handed to the customer (one per refund).")
+    slip_print_count = fields.Integer(readonly=True, copy=False,
+                                      help="Refund slips printed; every print after the first is a copy.")
     old_partner_id = fields.Many2one('res.partner', readonly=True)
     new_partner_id = fields.Many2one('res.partner', readonly=True)
     old_meter_id = fields.Many2one('prepaid.meter', readonly=True)
@@ -70,6 +81,8 @@ class PrepaidOperation(models.Model):
         for vals in vals_list:
             if vals.get('name', '/') == '/':
                 vals['name'] = self.env['ir.sequence'].next_by_code('prepaid.operation')
+            if vals.get('kind') == 'refund' and not vals.get('slip_number'):
+                vals['slip_number'] = self.env['ir.sequence'].next_by_code('prepaid.refund.slip')
         return super().create(vals_list)
 
     @api.model
@@ -84,7 +97,15 @@ class PrepaidOperation(models.Model):
                                        request=client_request_id, vend=operation.vend_id.name))
         return operation
 
+    def action_print_refund_slip(self):
+        """The refund slip: the first print is the original, every reprint is marked a copy."""
+        if self.filtered(lambda operation: operation.kind != 'refund'):
+            raise UserError(self.env._("Only a suspension and refund has a refund slip."))
+        return self.env.ref('prepaid_electricity.action_report_refund_slip').report_action(self)
+
     def write(self, vals):
+        if set(vals) <= PRINT_FIELDS:
+            return super().write(vals)
         raise UserError(self.env._("Operation records are an audit trail and cannot be changed."))
 
     @api.ondelete(at_uninstall=False)

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..tools import ENERGY_DIGITS
+from ..tools import ENERGY_DIGITS, company_cash_journal
 
 
 class PrepaidStation(models.Model):
@@ -11,6 +11,7 @@ class PrepaidStation(models.Model):
     _description = 'Vending Station'
     _inherit = ['mail.thread']
     _order = 'name'
+    _check_company_auto = True
 
     name = fields.Char(required=True, tracking=True)
     code = fields.Char(
@@ -34,6 +35,11 @@ class PrepaidStation(models.Model):
              "re-keyed on their next write.")
     company_id = fields.Many2one('res.company', required=True, default=lambda self: self.env.company)
     currency_id = fields.Many2one(related='company_id.currency_id')
+    cash_journal_id = fields.Many2one(
+        'account.journal', string='Cash Journal', check_company=True, tracking=True,
+        domain="[('type', '=', 'cash')]", default=lambda self: company_cash_journal(self.env.company),
+        help="The station's till: backend sales, account openings, rewrites and refunds of its "
+             "customers are paid in and out of it by default.")
     active = fields.Boolean(default=True)
     account_count = fields.Integer(compute='_compute_account_count')
 
@@ -52,6 +58,12 @@ class PrepaidStation(models.Model):
                 raise ValidationError(self.env._("The preset energy cannot be negative."))
             if station.energy_step <= 0:
                 raise ValidationError(self.env._("The energy step must be positive."))
+
+    @api.constrains('cash_journal_id')
+    def _check_cash_journal(self):
+        for station in self:
+            if station.cash_journal_id and station.cash_journal_id.type != 'cash':
+                raise ValidationError(self.env._("The station's cash journal must be a cash journal."))
 
     def _compute_account_count(self):
         counts = dict(self.env['prepaid.account']._read_group(

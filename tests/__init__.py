@@ -1,5 +1,6 @@
 from . import test_security
 from . import test_account_operations
+from . import test_refund
 from . import test_vend_concurrency
 from . import test_i18n
 from . import test_cards

@@ -84,6 +84,8 @@ class PrepaidCommon(TransactionCase):
 
     @staticmethod
     def insert_card(account, remaining=None, over_zero=0):
-        """The customer inserts the card into the meter: the credit is consumed and written back."""
+        """The customer inserts the card into the meter: the credit is consumed and written back
+        (so the card was written: no vend of it still waits for its card write)."""
+        account.vend_ids.filtered(lambda vend: vend.state == 'to_write').write({'state': 'written'})
         account._apply_write_back(remaining if remaining is not None else account.remaining_energy,
                                   over_zero, is_credit_consumed=True)

@@ -36,6 +36,7 @@ class TestAccounting(PrepaidCommon):
         self.insert_card(account)
         self.env['prepaid.vend.create'].create({'account_id': account.id, 'quantity': 50}).action_confirm()
         self.assertEqual(self._liability_balance(), 222.0)
+        self.insert_card(account)
         self.env['prepaid.account.refund'].with_user(self.manager).create({
             'account_id': account.id, 'refund_energy': 30}).action_confirm()
         refund = account.operation_ids.filtered(lambda o: o.kind == 'refund')
@@ -83,6 +84,7 @@ class TestAccounting(PrepaidCommon):
                 'account_id': account.id, 'method': method, 'quantity': quantity}).action_confirm()
         sold_by_money = second.vend_ids.sorted('sequence')[-1]
         self.env['prepaid.vend.rewrite'].create({'vend_id': sold_by_money.id, 'quantity': 30}).action_confirm()
+        self.insert_card(first)
         self.env['prepaid.account.refund'].with_user(self.manager).create({
             'account_id': first.id, 'refund_energy': 10}).action_confirm()
         self.env.flush_all()

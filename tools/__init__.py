@@ -33,10 +33,35 @@ def check_levels(records, message):
             raise ValidationError(message)
 
 
-def default_cash_journal(env):
-    """The company's first cash journal: where counter sales and refunds are paid by default."""
+def company_cash_journal(company):
+    """The company's own cash journal: the Cash journal of its chart of accounts when it is
+    still an active cash journal (never a demo shop's that happens to sort first), else its
+    first cash journal."""
+    env = company.env
+    journal = env['account.chart.template'].with_company(company).ref('cash', raise_if_not_found=False)
+    if journal and journal.active and journal.type == 'cash':
+        return journal
     return env['account.journal'].search(
-        [*env['account.journal']._check_company_domain(env.company), ('type', '=', 'cash')], limit=1)
+        [*env['account.journal']._check_company_domain(company), ('type', '=', 'cash')], limit=1)
+
+
+def default_cash_journal(env, station=None):
+    """Where a backend sale or refund of `station` is paid by default: the station's cash
+    journal, else its company's (env.company's without a station)."""
+    if station and station.cash_journal_id:
+        return station.cash_journal_id
+    return company_cash_journal(station.company_id if station else env.company)
+
+
+def count_print(records, counter):
+    """Count one more print of each record in its integer field `counter`, and return
+    {record id: True when this print is a copy (a reprint)}: a printed document has one
+    original, every later print says it is a copy and keeps the original number."""
+    copies = {record.id: record[counter] > 0 for record in records}
+    for record in records:
+        # sudo: printing counts the print on a record the printing user cannot write
+        record.sudo()[counter] += 1
+    return copies
 
 
 def utc_bounds(env, date_from, date_to):

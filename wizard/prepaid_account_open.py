@@ -37,7 +37,7 @@ class PrepaidAccountOpen(models.TransientModel):
                                     precompute=True)
     journal_id = fields.Many2one(
         'account.journal', string='Payment Journal', required=True, domain="[('type', 'in', ('cash', 'bank'))]",
-        default=lambda self: default_cash_journal(self.env))
+        compute='_compute_journal_id', store=True, readonly=False, precompute=True)
     hoarding_energy = fields.Float(string='Hoarding Limit', digits=ENERGY_DIGITS, compute='_compute_from_template', store=True, readonly=False,
                                     precompute=True)
 
@@ -46,6 +46,11 @@ class PrepaidAccountOpen(models.TransientModel):
         for wizard in self:
             wizard.template_id = self.env['prepaid.template'].search(
                 [('station_id', '=', wizard.station_id.id)], order='is_default desc, id', limit=1)
+
+    @api.depends('station_id')
+    def _compute_journal_id(self):
+        for wizard in self:
+            wizard.journal_id = default_cash_journal(self.env, wizard.station_id)
 
     @api.depends('template_id')
     def _compute_from_template(self):

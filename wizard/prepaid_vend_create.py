@@ -1,6 +1,6 @@
 import uuid
 
-from odoo import fields, models
+from odoo import api, fields, models
 
 from ..tools import default_cash_journal
 
@@ -20,9 +20,14 @@ class PrepaidVendCreate(models.TransientModel):
     currency_id = fields.Many2one(related='account_id.currency_id')
     journal_id = fields.Many2one(
         'account.journal', string='Payment Journal', required=True, domain="[('type', 'in', ('cash', 'bank'))]",
-        default=lambda self: default_cash_journal(self.env))
+        compute='_compute_journal_id', store=True, readonly=False, precompute=True)
     # One id per wizard: a double click on Confirm gives the same vend, never two.
     client_request_id = fields.Char(default=lambda self: str(uuid.uuid4()), readonly=True)
+
+    @api.depends('account_id')
+    def _compute_journal_id(self):
+        for wizard in self:
+            wizard.journal_id = default_cash_journal(self.env, wizard.account_id.station_id)
 
     def _quote_account(self):
         return self.account_id

@@ -23,9 +23,14 @@ class PrepaidVendRewrite(models.TransientModel):
         help="What the customer pays for the correction; negative: what the customer gets back.")
     journal_id = fields.Many2one(
         'account.journal', string='Payment Journal', required=True, domain="[('type', 'in', ('cash', 'bank'))]",
-        default=lambda self: default_cash_journal(self.env))
+        compute='_compute_journal_id', store=True, readonly=False, precompute=True)
     # One id per wizard: a double click on Rewrite gives one rewrite, never two.
     client_request_id = fields.Char(default=lambda self: str(uuid.uuid4()), readonly=True)
+
+    @api.depends('vend_id')
+    def _compute_journal_id(self):
+        for wizard in self:
+            wizard.journal_id = default_cash_journal(self.env, wizard.vend_id.station_id)
 
     @api.depends('vend_id')
     def _compute_method(self):
