@@ -260,13 +260,14 @@ class TestPosVendingScreen(PrepaidCommon):
     def test_roles_at_the_till(self):
         clerk = new_test_user(self.env, login='pe_clerk2', groups='base.group_user,point_of_sale.group_pos_user')
         values = {'name': 'Wu Gang', 'meter_number': '000012340002', 'template_id': self.template.id}
-        with self.assertRaises(AccessError):
+        # the clerk is told why, before anything is looked up
+        with self.assertRaisesRegex(AccessError, 'Only vending operators'):
             self.env['prepaid.pos.vending'].with_user(clerk).open_account(self.pos_config.id, values)
         opened = self.screen.open_account(self.pos_config.id, values)
         account = self.env['prepaid.account'].browse(opened['id'])
         account._vend('energy', Decimal('30'), channel='pos')
         self.bridge.card_serial = '0505050505050505'
-        with self.assertRaises(AccessError):
+        with self.assertRaisesRegex(AccessError, 'Only vending operators'):
             self.env['prepaid.pos.vending'].with_user(clerk).issue_card(self.pos_config.id, account.id)
         self.assertFalse(account.card_id)
         with self.assertRaises(AccessError):
