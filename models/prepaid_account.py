@@ -462,6 +462,28 @@ class PrepaidAccount(models.Model):
             'over_zero_energy': 0.0,
         })
 
+    # ------------------------------------------------------------------ opening
+    @api.model
+    def _open_account(self, meter_vals, account_vals):
+        """Open an account (新表开户) on the meter `meter_vals` describes: a new meter is
+        registered, an available one (released by a deactivation) is taken with these values, a
+        meter in use is refused. The first purchase follows (wizard: at once; POS: paid with
+        the order), then the first card is issued with it."""
+        Meter = self.env['prepaid.meter']
+        meter = Meter.search([('number', '=', meter_vals['number']),
+                              ('company_id', '=', meter_vals['company_id'])], limit=1)
+        if meter and meter.state != 'available':
+            raise UserError(self.env._("Meter %(meter)s is not available: it is %(state)s.",
+                                       meter=meter.number,
+                                       state=dict(meter._fields['state']._description_selection(self.env))[meter.state]))
+        if meter:
+            meter.write({k: v for k, v in meter_vals.items() if k != 'number'})
+        else:
+            meter = Meter.create(meter_vals)
+        account = self.create({**account_vals, 'meter_id': meter.id})
+        account._record_operation('open')
+        return account
+
     # ------------------------------------------------------------------ cards
     def _last_vend(self):
         self.ensure_one()
@@ -481,6 +503,17 @@ class PrepaidAccount(models.Model):
         """Issue a new (blank) card to this account at opening: returns the card job that
         writes the first vend onto it and replaces the transport PSC."""
         self.ensure_one()
+        # a second card of the same account would be a reissue, which is the managers'
+        if self.card_id:
+            raise UserError(self.env._(
+                "Customer %(number)s already has card %(serial)s: a lost or broken card is reissued by a manager.",
+                number=self.number, serial=self.card_id.serial))
+        if self.state != 'active':
+            raise UserError(self.env._("Only an active account can get a new card."))
+        if not self._last_vend():
+            raise UserError(self.env._(
+                "Customer %(number)s has no purchase yet: the first card is issued with the first purchase, "
+                "once it is paid.", number=self.number))
         self.card_id = self.env['prepaid.card']._new_card_for(self, serial_hex)
         return self._last_vend()._card_job(present_psc=card_crypto.TRANSPORT_PSC)
 

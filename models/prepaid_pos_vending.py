@@ -6,6 +6,8 @@ from odoo.tools import float_round
 
 from ..tools import OPERATOR_GROUP
 
+RECENT_VENDS = 5    # purchases the vending screen lists
+
 
 class PrepaidPosVending(models.AbstractModel):
     """What the Point of Sale asks the server while vending: find the customer (by card or by
@@ -51,21 +53,34 @@ class PrepaidPosVending(models.AbstractModel):
         warnings = []
         if card_warning:
             warnings.append(card_warning)
-        if account.state != 'active':
-            warnings.append(self.env._("The account is %(state)s: it cannot buy.",
-                                       state=self._selection_label(account, 'state')))
-        if not account.card_id:
-            warnings.append(self.env._("The customer has no card yet."))
-        if account.is_credit_valid and last:
+        active = account.state == 'active'
+        if account.state == 'deactivated':
+            warnings.append(self.env._("The account is deactivated: it cannot buy. A manager can reactivate it."))
+        elif not active:
+            warnings.append(self.env._("The account is closed: it cannot buy again. Open a new account."))
+        # an account opened without a card: its first purchase is sold, then the card issued with it
+        first_purchase = active and not account.card_id and not account.purchase_sequence
+        can_issue_card = bool(active and not account.card_id and last)
+        if first_purchase:
             warnings.append(self.env._(
-                "The credit of purchase %(sequence)s is still on the card: insert the card in the "
-                "meter before buying again.", sequence=last.sequence))
+                "The customer has no card yet: sell the first purchase; once it is paid, put a blank card "
+                "in the reader and issue the card."))
+        elif can_issue_card:
+            warnings.append(self.env._(
+                "The customer has no card yet: put a blank card in the reader and issue the card with "
+                "purchase %(name)s.", name=last.name))
+        if account.is_credit_valid:
+            warnings.append(self.env._(
+                "The credit of purchase %(sequence)s is still on the card: the customer inserts the card "
+                "in the meter first, then buys again.", sequence=last.sequence or account.purchase_sequence))
         waiting = self.env['prepaid.vend'].search(
             [('account_id', '=', account.id), ('state', '=', 'to_write')], order='id desc', limit=1)
         if waiting:
             warnings.append(self.env._("Vend %(name)s is waiting for its card write.", name=waiting.name))
         writeback = self.env['prepaid.card.writeback'].search([('account_id', '=', account.id)],
                                                               order='id desc', limit=1)
+        # the last purchases as the read-card screen lists them: never the whole history
+        recent = self.env['prepaid.vend'].search([('account_id', '=', account.id)], limit=RECENT_VENDS)
         return {
             'id': account.id,
             'number': account.number,
@@ -87,14 +102,23 @@ class PrepaidPosVending(models.AbstractModel):
                 'id': last.id, 'name': last.name, 'date': fields.Datetime.to_string(last.date),
                 'energy': last.energy_bought, 'amount': last.amount_due, 'state': last.state,
                 'state_label': self._selection_label(last, 'state')} or False,
+            'recent_vends': [{
+                'id': vend.id, 'name': vend.name, 'date': fields.Datetime.to_string(vend.date),
+                'energy': vend.energy_bought, 'amount': vend.amount_due, 'state': vend.state,
+                'state_label': self._selection_label(vend, 'state')} for vend in recent],
             'writeback': writeback and {
-                'date': fields.Datetime.to_string(writeback.create_date),
+                'date': fields.Datetime.to_string(writeback.date),
                 'remaining': writeback.remaining_energy, 'over_zero': writeback.over_zero_energy,
-                'cumulative': writeback.cumulative_purchased} or False,
+                'cumulative': writeback.cumulative_purchased,
+                'total_consumption': writeback.total_consumption, 'insert_count': writeback.insert_count,
+                'last_purchase': writeback.last_purchase, 'meter_status': writeback.meter_status or '',
+                'meter_status_label': self._selection_label(writeback, 'meter_status')} or False,
             'waiting_vend_id': waiting.id or False,
-            'can_buy': account.state == 'active' and bool(account.card_id),
+            # buying is offered only when the server would not refuse it outright
+            'can_buy': bool(active and not account.is_credit_valid and (account.card_id or first_purchase)),
+            'can_issue_card': can_issue_card,
             # the last sale can be corrected while its credit is still on the card
-            'can_rewrite': bool(account.state == 'active' and account.card_id and account.is_credit_valid
+            'can_rewrite': bool(active and account.card_id and account.is_credit_valid
                                 and last.kind == 'sale'),
             'warnings': warnings,
         }
@@ -148,6 +172,54 @@ class PrepaidPosVending(models.AbstractModel):
                     result.update(state='failed', error=self.env._("This is not a purchase card."))
         return result
 
+    # ------------------------------------------------------------------ opening an account
+    @api.model
+    def _opening_templates(self, config):
+        domain = [('station_id', '=', config.prepaid_station_id.id)] if config.prepaid_station_id else []
+        return self.env['prepaid.template'].search(domain)
+
+    @api.model
+    def opening_options(self, config_id):
+        """The templates (with their area) and areas the till's account opening offers."""
+        config = self._config(config_id)
+        templates = self._opening_templates(config)
+        areas = self.env['prepaid.area'].search([('station_id', 'in', templates.station_id.ids)])
+        return {
+            'templates': [{'id': t.id, 'name': t.display_name, 'area_id': t.area_id.id or False,
+                           'is_default': t.is_default} for t in templates],
+            'areas': [{'id': a.id, 'name': a.display_name} for a in areas],
+        }
+
+    @api.model
+    def open_account(self, config_id, values):
+        """Open an account at the till (新表开户): register the customer and the meter on a
+        template of this till's station. The first purchase is then sold and paid with the
+        order like any sale, and the first card issued with it (`issue_card`)."""
+        config = self._config(config_id)
+        name = (values.get('name') or '').strip()
+        meter_number = (values.get('meter_number') or '').strip()
+        if not name or not meter_number:
+            raise UserError(self.env._("Enter the customer's name and the meter number."))
+        template = self._opening_templates(config).filtered(lambda t: t.id == int(values.get('template_id') or 0))
+        if not template:
+            raise UserError(self.env._("Choose an account opening template."))
+        station = template.station_id
+        defaults = template._opening_defaults()
+        area = self.env['prepaid.area'].browse(int(values.get('area_id') or defaults['area_id'] or 0)).exists()
+        with self.env.cr.savepoint():    # a refused opening leaves no customer behind
+            # sudo: registering the customer's contact is part of account opening, which
+            # operators do without being allowed to edit the contact book
+            partner = self.env['res.partner'].sudo().create({
+                'name': name, 'phone': (values.get('phone') or '').strip() or False,
+                'street': (values.get('address') or '').strip() or False})
+            account = self.env['prepaid.account']._open_account(
+                {'number': meter_number, 'meter_type_id': defaults['meter_type_id'],
+                 'alarm_energy': defaults['alarm_energy'], 'pretrip_energy': defaults['pretrip_energy'],
+                 'hoarding_energy': defaults['hoarding_energy'], 'company_id': station.company_id.id},
+                {'partner_id': partner.id, 'tariff_id': defaults['tariff_id'], 'area_id': area.id,
+                 'station_id': station.id, 'company_id': station.company_id.id})
+        return self._account_summary(account)
+
     # ------------------------------------------------------------------ quoting
     @api.model
     def _quote_request(self, account, method, quantity, quote_function):
@@ -160,7 +232,8 @@ class PrepaidPosVending(models.AbstractModel):
             return {'error': self.env._("Enter a valid number.")}
         if amount <= 0:
             return {'error': self.env._("Enter a quantity greater than zero.")}
-        if not account.card_id:
+        if not account.card_id and account.purchase_sequence:
+            # only the first purchase is sold before the card: the card is issued with it
             return {'error': self.env._("Customer %(number)s has no card: issue one first.", number=account.number)}
         try:
             quote = quote_function(method, amount)
@@ -226,6 +299,18 @@ class PrepaidPosVending(models.AbstractModel):
         if not vend:
             raise UserError(self.env._("This vend no longer exists."))
         return {'job_id': vend._queue_card_write(bridge).id}
+
+    @api.model
+    def issue_card(self, config_id, account_id):
+        """Issue the account's first card (operators, part of account opening) on the blank card
+        now in the bridge's reader: it is written with the first purchase."""
+        bridge = self._bridge(self._config(config_id))
+        account = self._account(account_id)
+        if not bridge.card_serial:
+            raise UserError(self.env._("Put a blank card in the reader of %(bridge)s first.", bridge=bridge.name))
+        card_job = account._issue_card(bridge.card_serial)
+        job = self.env['prepaid.card.job'].sudo()._create_for(bridge, 'write', card_job, account._last_vend())
+        return {'job_id': job.id}
 
     @api.model
     def reissue_card(self, config_id, account_id):

@@ -29,3 +29,15 @@ class PrepaidTemplate(models.Model):
     @api.constrains('alarm_energy', 'pretrip_energy', 'hoarding_energy')
     def _check_levels(self):
         check_levels(self, self.env._("Levels must satisfy 0 ≤ pre-trip ≤ alarm ≤ hoarding limit."))
+
+    def _opening_defaults(self):
+        """What an account opened on this template gets (no template: the usual levels).
+        The backend's opening wizard and the Point of Sale both open accounts with these."""
+        template = self[:1]
+        return {
+            'meter_type_id': template.meter_type_id.id, 'tariff_id': template.tariff_id.id,
+            'area_id': template.area_id.id,
+            'alarm_energy': template.alarm_energy if template else 20.0,
+            'pretrip_energy': template.pretrip_energy if template else 10.0,
+            'hoarding_energy': template.hoarding_energy if template else 9999.0,
+        }

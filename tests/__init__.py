@@ -11,5 +11,6 @@ from . import test_pos_vending
 from . import test_browser_ui
 from . import test_http_card_bridge
 from . import test_browser_pos
+from . import test_browser_pos_screen
 from . import test_browser_dashboard
 from . import test_pos_screen

@@ -174,3 +174,102 @@ class TestPosVendingScreen(PrepaidCommon):
         self.pos_config.prepaid_bridge_id = False
         with self.assertRaisesRegex(UserError, 'No paired card bridge'):
             self.screen.read_card(self.pos_config.id)
+
+    # ------------------------------------------------------------------ the vending screen's customer
+    def test_the_screen_shows_the_last_purchases_and_the_full_write_back(self):
+        self.meter.insert(self.card)
+        self.meter.consume(Decimal('30'))
+        self.meter.insert(self.card)          # the meter writes back again, 11 kWh left
+        job_id = self.screen.read_card(self.pos_config.id)['job_id']
+        self.bridge_answers(job_id)
+        summary = self.screen.job_status(self.pos_config.id, job_id)['account']
+        writeback = summary['writeback']
+        self.assertEqual((writeback['remaining'], writeback['cumulative'], writeback['total_consumption'],
+                          writeback['over_zero'], writeback['insert_count'], writeback['meter_status_label']),
+                         (11.0, 41.0, 30.0, 0.0, 2, 'Alarm'))
+        # five more purchases: the screen lists the last five, newest first
+        for energy in range(1, 6):
+            self.insert_card(self.account, remaining=11)
+            self.account._vend('energy', Decimal(energy), channel='pos')
+        self.env.flush_all()
+        recent = self.screen.account_summary(self.pos_config.id, self.account.id)['recent_vends']
+        self.assertEqual([(row['energy'], row['amount'], row['state_label']) for row in recent],
+                         [(5.0, 10.0, 'Waiting for Card Write'), (4.0, 8.0, 'Waiting for Card Write'), (3.0, 6.0, 'Waiting for Card Write'),
+                          (2.0, 4.0, 'Waiting for Card Write'), (1.0, 2.0, 'Waiting for Card Write')])
+        self.assertTrue(all(row['date'] for row in recent))
+
+    def test_buying_is_not_offered_while_it_would_be_refused(self):
+        summary = self.screen.account_summary(self.pos_config.id, self.account.id)
+        self.assertFalse(summary['can_buy'], "the first purchase's credit is still on the card")
+        self.assertIn('inserts the card in the meter first', ' '.join(summary['warnings']))
+        self.insert_card(self.account, remaining=41)
+        self.assertTrue(self.screen.account_summary(self.pos_config.id, self.account.id)['can_buy'])
+        self.account.with_user(self.manager).action_deactivate()
+        summary = self.screen.account_summary(self.pos_config.id, self.account.id)
+        self.assertFalse(summary['can_buy'])
+        self.assertIn('A manager can reactivate it', ' '.join(summary['warnings']))
+
+    def test_open_an_account_at_the_till_sell_the_first_purchase_then_issue_the_card(self):
+        options = self.screen.opening_options(self.pos_config.id)
+        self.assertEqual([t['id'] for t in options['templates']], [self.template.id])
+        summary = self.screen.open_account(self.pos_config.id, {
+            'name': 'Qian Fang', 'phone': '13900000002', 'address': 'Block 1, 101',
+            'meter_number': '000012340001', 'template_id': self.template.id})
+        account = self.env['prepaid.account'].browse(summary['id'])
+        self.assertRecordValues(account, [{'state': 'active', 'tariff_id': self.tariff.id, 'area_id': self.area.id,
+                                           'station_id': self.station.id, 'card_id': False}])
+        self.assertEqual((account.partner_id.name, account.partner_id.phone, account.meter_id.number),
+                         ('Qian Fang', '13900000002', '000012340001'))
+        self.assertEqual(account.operation_ids.mapped('kind'), ['open'])
+        self.assertEqual((summary['can_buy'], summary['can_issue_card']), (True, False))
+        self.assertIn('no card yet: sell the first purchase', ' '.join(summary['warnings']))
+        # the first purchase is quoted like any sale, preset deducted; the card comes after it
+        quote = self.screen.quote(self.pos_config.id, account.id, 'energy', '61')
+        self.assertEqual((quote['amount_due'], quote['preset_deducted'], quote['energy_net']), (122.0, 20.0, 41.0))
+        self.bridge.card_serial = '0303030303030303'
+        with self.assertRaisesRegex(UserError, 'no purchase yet'):
+            self.screen.issue_card(self.pos_config.id, account.id)
+        vend = account._vend('energy', Decimal('61'), channel='pos')    # the order is paid
+        summary = self.screen.account_summary(self.pos_config.id, account.id)
+        self.assertEqual((summary['can_buy'], summary['can_issue_card']), (False, True))
+        self.bridge.card_serial = False
+        with self.assertRaisesRegex(UserError, 'blank card'):
+            self.screen.issue_card(self.pos_config.id, account.id)
+        self.bridge.card_serial = '0303030303030303'
+        self.card = VirtualSle4442(serial=bytes.fromhex('0303030303030303'))
+        job_id = self.screen.issue_card(self.pos_config.id, account.id)['job_id']
+        self.bridge_answers(job_id)
+        self.assertEqual((account.card_id.serial, vend.state), ('0303030303030303', 'written'))
+        meter = VirtualMeter(station_code='654321', meter_number='000012340001', preset=Decimal(20),
+                             key_lookup=lambda station, version: bytes.fromhex('00112233445566778899aabbccddeeff'))
+        self.assertEqual(meter.insert(self.card), Decimal('41.00'), "the first purchase reached the meter")
+        # a second "first card" would be a reissue behind the managers' back
+        self.bridge.card_serial = '0404040404040404'
+        with self.assertRaisesRegex(UserError, 'already has card'):
+            self.screen.issue_card(self.pos_config.id, account.id)
+        self.assertEqual(account.card_id.serial, '0303030303030303')
+
+    def test_opening_at_the_till_refuses_a_meter_in_use_and_writes_nothing(self):
+        with self.assertRaisesRegex(UserError, 'not available'):
+            self.screen.open_account(self.pos_config.id, {
+                'name': 'Sun Li', 'meter_number': '000012345678', 'template_id': self.template.id})
+        self.assertFalse(self.env['res.partner'].search_count([('name', '=', 'Sun Li')]))
+        with self.assertRaisesRegex(UserError, 'meter number'):
+            self.screen.open_account(self.pos_config.id, {'name': 'Sun Li', 'template_id': self.template.id})
+
+    def test_roles_at_the_till(self):
+        clerk = new_test_user(self.env, login='pe_clerk2', groups='base.group_user,point_of_sale.group_pos_user')
+        values = {'name': 'Wu Gang', 'meter_number': '000012340002', 'template_id': self.template.id}
+        # the clerk is told why, before anything is looked up
+        with self.assertRaisesRegex(AccessError, 'Only vending operators'):
+            self.env['prepaid.pos.vending'].with_user(clerk).open_account(self.pos_config.id, values)
+        opened = self.screen.open_account(self.pos_config.id, values)
+        account = self.env['prepaid.account'].browse(opened['id'])
+        account._vend('energy', Decimal('30'), channel='pos')
+        self.bridge.card_serial = '0505050505050505'
+        with self.assertRaisesRegex(AccessError, 'Only vending operators'):
+            self.env['prepaid.pos.vending'].with_user(clerk).issue_card(self.pos_config.id, account.id)
+        self.assertFalse(account.card_id)
+        with self.assertRaises(AccessError):
+            self.screen.reissue_card(self.pos_config.id, self.account.id)    # managers only
+        self.assertEqual(self.account.card_id.serial, '0a0b0c0d0e0f1011')

@@ -55,13 +55,7 @@ class PrepaidAccountOpen(models.TransientModel):
     @api.depends('template_id')
     def _compute_from_template(self):
         for wizard in self:
-            template = wizard.template_id
-            wizard.meter_type_id = template.meter_type_id
-            wizard.tariff_id = template.tariff_id
-            wizard.area_id = template.area_id
-            wizard.alarm_energy = template.alarm_energy if template else 20.0
-            wizard.pretrip_energy = template.pretrip_energy if template else 10.0
-            wizard.hoarding_energy = template.hoarding_energy if template else 9999.0
+            wizard.update(wizard.template_id._opening_defaults())
 
     def _meter_vals(self):
         return {
@@ -95,19 +89,7 @@ class PrepaidAccountOpen(models.TransientModel):
         self.ensure_one()
         if not self.quantity:
             raise UserError(self.env._("An account is opened with its first purchase: enter the energy or amount."))
-        Meter = self.env['prepaid.meter']
-        meter = Meter.search([('number', '=', self.meter_number),
-                              ('company_id', '=', self.station_id.company_id.id)], limit=1)
-        if meter and meter.state != 'available':
-            raise UserError(self.env._("Meter %(meter)s is not available: it is %(state)s.",
-                                       meter=meter.number,
-                                       state=dict(meter._fields['state']._description_selection(self.env))[meter.state]))
-        if meter:
-            meter.write({k: v for k, v in self._meter_vals().items() if k != 'number'})
-        else:
-            meter = Meter.create(self._meter_vals())
-        account = self.env['prepaid.account'].create({**self._account_vals(), 'meter_id': meter.id})
-        account._record_operation('open')
+        account = self.env['prepaid.account']._open_account(self._meter_vals(), self._account_vals())
         vend = account._vend(*self._request_args())
         # sudo: operators take payments without being accountants; the vend is the authority
         vend.sudo()._post_payment(self.journal_id)

@@ -1,6 +1,7 @@
 import { Component, useState } from "@odoo/owl";
 import { Dialog } from "@web/core/dialog/dialog";
 import { _t } from "@web/core/l10n/translation";
+import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
 import { usePos } from "@point_of_sale/app/hooks/pos_hook";
 
 /**
@@ -10,6 +11,8 @@ import { usePos } from "@point_of_sale/app/hooks/pos_hook";
  * credit is still on the card, "Rewrite Credit" quotes a corrected purchase instead, and the
  * order settles the difference. The other card operations of a cashier (write again,
  * reissue, credit recovery) are here too, each checked by the server against the user's role.
+ * A new customer's account is opened here too: the first purchase is then sold like any sale
+ * and, once paid, the first card is issued with it on a blank card in the reader.
  */
 export class PrepaidVendPopup extends Component {
     static template = "prepaid_electricity.PrepaidVendPopup";
@@ -32,6 +35,8 @@ export class PrepaidVendPopup extends Component {
             error: "",
             showRecovery: false,
             meterCumulative: "",
+            opening: null, // the account opening form, while it is shown
+            openingOptions: { templates: [], areas: [] },
         });
     }
 
@@ -58,6 +63,11 @@ export class PrepaidVendPopup extends Component {
         return Number(price || 0).toFixed(4);
     }
 
+    /** Server datetimes are UTC: shown in the user's time zone. */
+    formatDate(value) {
+        return value ? formatDateTime(deserializeDateTime(value)) : "";
+    }
+
     async run(label, callback) {
         this.state.busy = label;
         this.state.error = "";
@@ -73,6 +83,7 @@ export class PrepaidVendPopup extends Component {
 
     setAccount(account) {
         this.state.account = account;
+        this.state.opening = null;
         this.state.results = [];
         this.state.quote = null;
         this.state.quoteError = "";
@@ -117,6 +128,58 @@ export class PrepaidVendPopup extends Component {
     async refreshAccount() {
         const account = await this.pos.prepaidCall("account_summary", this.state.account.id);
         this.setAccount(account);
+    }
+
+    /** Show the account opening form, on the templates of this till's station. */
+    async startOpening() {
+        await this.run(_t("Loading…"), async () => {
+            const options = await this.pos.prepaidCall("opening_options");
+            const template = options.templates.find((t) => t.is_default) || options.templates[0];
+            this.setAccount(null);
+            this.state.openingOptions = options;
+            this.state.opening = {
+                name: "",
+                phone: "",
+                address: "",
+                meter_number: "",
+                template_id: template ? String(template.id) : "",
+                area_id: template?.area_id ? String(template.area_id) : "",
+                method: "energy",
+                quantity: "",
+            };
+        });
+    }
+
+    onOpeningTemplateChange() {
+        const opening = this.state.opening;
+        const template = this.state.openingOptions.templates.find(
+            (t) => String(t.id) === opening.template_id
+        );
+        opening.area_id = template?.area_id ? String(template.area_id) : "";
+    }
+
+    /** Open the account on the server; its first purchase is then quoted like a sale. */
+    async openAccount() {
+        const opening = this.state.opening;
+        await this.run(_t("Opening the account…"), async () => {
+            const account = await this.pos.prepaidCall("open_account", {
+                name: opening.name,
+                phone: opening.phone,
+                address: opening.address,
+                meter_number: opening.meter_number,
+                template_id: opening.template_id,
+                area_id: opening.area_id,
+            });
+            this.setAccount(account);
+            this.state.method = opening.method;
+            this.state.quantity = opening.quantity;
+        });
+        if (this.state.account && this.state.quantity) {
+            await this.getQuote();
+        }
+        if (this.state.account && !this.state.error) {
+            this.state.message = _t("Account %s opened.", this.state.account.number);
+        }
     }
 
     onRequestChange() {
@@ -178,6 +241,10 @@ export class PrepaidVendPopup extends Component {
     writeAgain() {
         const vendId = this.state.account.waiting_vend_id || this.state.account.last_vend?.id;
         return this.cardOperation(_t("Writing the card…"), "write_vend", vendId);
+    }
+
+    issueCard() {
+        return this.cardOperation(_t("Issuing the card…"), "issue_card", this.state.account.id);
     }
 
     reissue() {

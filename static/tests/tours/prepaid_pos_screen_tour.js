@@ -1,0 +1,78 @@
+import * as ProductScreen from "@point_of_sale/../tests/pos/tours/utils/product_screen_util";
+import * as Chrome from "@point_of_sale/../tests/pos/tours/utils/chrome_util";
+import * as Dialog from "@point_of_sale/../tests/generic_helpers/dialog_util";
+import { registry } from "@web/core/registry";
+
+/** Search the vending screen for `query`: the one matching customer is shown. */
+function findCustomer(query, customer) {
+    return [
+        { trigger: ".o_prepaid_search", run: `edit ${query}` },
+        { trigger: ".o_prepaid_search_button", run: "click" },
+        {
+            content: "the customer is shown",
+            trigger: `.o_prepaid_account:contains(${customer})`,
+        },
+    ];
+}
+
+/** A button of the search row stays on one line (the operator works in Chinese). */
+function isOnOneLine(selector) {
+    return {
+        content: `${selector} does not wrap`,
+        trigger: selector,
+        run() {
+            const button = document.querySelector(selector);
+            const lineHeight = parseFloat(getComputedStyle(button).lineHeight);
+            const { paddingTop, paddingBottom, borderTopWidth, borderBottomWidth } = getComputedStyle(button);
+            const content = button.getBoundingClientRect().height
+                - [paddingTop, paddingBottom, borderTopWidth, borderBottomWidth].reduce((a, b) => a + parseFloat(b), 0);
+            if (content > lineHeight * 1.5) {
+                throw new Error(`${selector} wraps onto ${Math.round(content / lineHeight)} lines`);
+            }
+        },
+    };
+}
+
+registry.category("web_tour.tours").add("prepaid_electricity_pos_screen", {
+    steps: () =>
+        [
+            Chrome.startPoS(),
+            Dialog.confirm(),
+            { content: "open the vending screen", trigger: ".o_prepaid_sell_button", run: "click" },
+            isOnOneLine(".o_prepaid_search_button"),
+            isOnOneLine(".o_prepaid_read_card"),
+            isOnOneLine(".o_prepaid_open_account"),
+
+            // Li Na: her last purchases and the meter's write-back; her credit is still on the card
+            findCustomer("Li Na", "Li Na"),
+            { content: "her last five purchases", trigger: ".o_prepaid_recent_vends tbody tr:nth-child(5)" },
+            {
+                content: "not the sixth",
+                trigger: ".o_prepaid_recent_vends:not(:has(tbody tr:nth-child(6)))",
+            },
+            { content: "the newest first", trigger: ".o_prepaid_recent_vends tbody tr:first:contains(36.00 kWh)" },
+            { content: "the write-back", trigger: ".o_prepaid_writeback_remaining:contains(12.50 kWh)" },
+            { content: "the meter's insert count", trigger: ".o_prepaid_writeback_inserts:contains(5)" },
+            {
+                content: "buying would be refused: no quantity, no Quote",
+                trigger: ".o_prepaid_account:not(:has(.o_prepaid_quantity)):not(:has(.o_prepaid_quote))",
+            },
+            { content: "the warning says why", trigger: ".o_prepaid_warning" },
+
+            // Wang Wei: opened in the backend with his first purchase, no card yet
+            findCustomer("Wang Wei", "Wang Wei"),
+            { content: "issue his first card", trigger: ".o_prepaid_issue_card" },
+
+            // a new customer: open the account at the till and sell the first purchase
+            { trigger: ".o_prepaid_open_account", run: "click" },
+            { trigger: ".o_prepaid_open_name", run: "edit Chen Jie" },
+            { trigger: ".o_prepaid_open_phone", run: "edit 13700000003" },
+            { trigger: ".o_prepaid_open_meter", run: "edit 000053535353" },
+            { trigger: ".o_prepaid_open_quantity", run: "edit 61" },
+            { trigger: ".o_prepaid_open_confirm", run: "click" },
+            { content: "the new account", trigger: ".o_prepaid_account:contains(Chen Jie)" },
+            { content: "its first purchase quoted, preset deducted", trigger: ".o_prepaid_amount_due:contains(122.00)" },
+            { trigger: ".o_prepaid_add:enabled", run: "click" },
+            ProductScreen.totalAmountIs("122.00"),
+        ].flat(),
+});
