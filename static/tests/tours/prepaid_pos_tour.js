@@ -111,7 +111,6 @@ function electricityIsNotReturnable(orderTotal) {
             },
             expectUnloadPage: true,
         },
-        Chrome.startPoS(),
         { content: "the till works after the reload", trigger: ".product-screen .o_prepaid_sell_button", timeout: 20000 },
         {
             content: "leave a plain empty order for the next sale",
