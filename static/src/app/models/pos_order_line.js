@@ -36,9 +36,17 @@ patch(PosOrderline.prototype, {
         const before = operation ? operation.energy_before : vend.energy_bought;
         const after = operation ? operation.energy_after : this.prepaid_energy_quoted;
         const difference = this.priceIncl;
+        const energy =
+            after === undefined || after === null ? `${kwh(before)} kWh` : `${kwh(before)} → ${kwh(after)} kWh`;
+        const words = { sequence: vend.sequence, energy };
         return {
+            // e.g. "Rewrite of purchase 2: 61 → 71 kWh, difference"
+            label:
+                difference < 0
+                    ? _t("Rewrite of purchase %(sequence)s: %(energy)s, paid back", words)
+                    : _t("Rewrite of purchase %(sequence)s: %(energy)s, difference", words),
             sequence: vend.sequence,
-            energy: after === undefined || after === null ? `${kwh(before)} kWh` : `${kwh(before)} → ${kwh(after)} kWh`,
+            energy,
             amountBefore: operation?.amount_before,
             amountAfter: operation?.amount_after,
             difference: Math.abs(difference),
