@@ -13,10 +13,37 @@ class PosOrder(models.Model):
         """Once a POS order is paid, make the vend of each electricity line (idempotent on the
         line: a resent or resynchronised order never makes a second vend) and queue its card
         write on the POS's card bridge."""
+        self._set_prepaid_partner()
         order_id = super()._process_saved_order(draft)
         if not draft and self.state in ('paid', 'done', 'invoiced'):
             self._create_prepaid_vends()
         return order_id
+
+    def _set_prepaid_partner(self):
+        """An order selling electricity is the customer's: its partner is the account's
+        partner (set when the POS sent none), the same for every electricity line."""
+        self.ensure_one()
+        partners = self.lines.prepaid_account_id.partner_id
+        if not partners:
+            return
+        if len(partners) > 1:
+            raise UserError(self.env._(
+                "An order sells electricity to one customer only (%(customers)s): sell to each in "
+                "their own order.", customers=", ".join(partners.mapped('name'))))
+        if not self.partner_id:
+            self.partner_id = partners
+        elif self.partner_id != partners:
+            raise UserError(self.env._(
+                "This order is for %(partner)s but its electricity is for %(customer)s: the customer "
+                "of an electricity order is the account's customer.",
+                partner=self.partner_id.name, customer=partners.name))
+
+    def _refund(self):
+        # Energy on a card cannot be taken back by returning the line: the meter has it.
+        if self.lines.prepaid_account_id:
+            raise UserError(self.env._(
+                "Electricity cannot be returned: use Suspend and Refund on the customer."))
+        return super()._refund()
 
     def read_pos_data(self, data, config):
         # The vends made while processing the order go back to the POS with it, as
@@ -27,6 +54,8 @@ class PosOrder(models.Model):
             results['prepaid.vend'] = self.env['prepaid.vend']._load_pos_data_read(vends, config)
             results['prepaid.account'] = self.env['prepaid.account']._load_pos_data_read(
                 self.lines.prepaid_account_id, config)
+            results['prepaid.operation'] = self.env['prepaid.operation']._load_pos_data_read(
+                self.lines.prepaid_operation_id, config)
         return results
 
     def _create_prepaid_vends(self):

@@ -84,7 +84,7 @@ class PrepaidAccount(models.Model):
 
     @api.model
     def _load_pos_data_fields(self, config):
-        return ['id', 'number', 'display_name', 'state']
+        return ['id', 'number', 'display_name', 'state', 'partner_id']
 
     @api.depends('number', 'partner_id.name')
     def _compute_display_name(self):

@@ -11,6 +11,7 @@ class PrepaidOperation(models.Model):
     """The audit record of every account operation other than a sale: what was done, by whom,
     when, and the figures involved. Operations are never edited nor deleted."""
     _name = 'prepaid.operation'
+    _inherit = ['pos.load.mixin']
     _description = 'Account Operation'
     _order = 'date desc, id desc'
     _check_company_auto = True
@@ -75,6 +76,16 @@ class PrepaidOperation(models.Model):
     _client_request_uniq = models.UniqueIndex(
         '(company_id, client_request_id) WHERE client_request_id IS NOT NULL',
         "This request has already been processed.")
+
+    # ------------------------------------------------------------------ point of sale
+    @api.model
+    def _load_pos_data_domain(self, data, config):
+        return False    # nothing preloaded: a rewrite comes back with the order that settled it
+
+    @api.model
+    def _load_pos_data_fields(self, config):
+        return ['id', 'name', 'kind', 'vend_id', 'energy_before', 'energy_after', 'amount_before',
+                'amount_after']
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -29,6 +29,8 @@ class PrepaidVend(models.Model):
     partner_id = fields.Many2one(related='account_id.partner_id', store=True, precompute=True, string='Customer')
     account_number = fields.Char(related='account_id.number', string='Customer Number')
     meter_number = fields.Char(related='meter_id.number', string='Meter Number')
+    customer_name = fields.Char(related='partner_id.name', string='Customer Name')
+    station_name = fields.Char(related='station_id.name', string='Station Name')
     meter_id = fields.Many2one('prepaid.meter', required=True, readonly=True, check_company=True)
     station_id = fields.Many2one('prepaid.station', required=True, readonly=True, check_company=True)
     area_id = fields.Many2one(related='account_id.area_id', store=True, precompute=True)
@@ -105,8 +107,9 @@ class PrepaidVend(models.Model):
 
     @api.model
     def _load_pos_data_fields(self, config):
-        return ['id', 'name', 'account_id', 'account_number', 'meter_number', 'sequence', 'date',
-                'energy_bought', 'energy_written', 'price', 'amount_due', 'balance_after', 'state']
+        return ['id', 'name', 'account_id', 'account_number', 'customer_name', 'meter_number', 'station_name',
+                'sequence', 'date', 'energy_bought', 'energy_written', 'energy_net', 'price', 'amount_due',
+                'balance_after', 'state']
 
     @api.depends('tier_detail')
     def _compute_tier_summary(self):

@@ -1,7 +1,8 @@
 """Vending at the real Odoo POS in headless Chromium, with the card bridge on a virtual
 SLE4442 in pcscd's Virtual PCD reader: read the card, quote, pay cash, the card is written;
-the credit still on the card rewritten (the difference paid); a card pulled mid-write and its
-retry; the session closed and posted."""
+the credit still on the card rewritten (the difference paid; ticket and order line say it is a
+rewrite); Return Products refused on electricity, the till still working after a reload; a card
+pulled mid-write and its retry; the session closed and posted."""
 import logging
 import threading
 import time
@@ -164,6 +165,7 @@ class TestPosVendingTour(TestPointOfSaleHttpCommon):
                                         'amount_due': 122.0, 'channel': 'pos', 'state': 'written'}])
         self.assertEqual(sale.pos_order_id.amount_total, 122.0)
         self.assertEqual(sale.pos_order_id.payment_ids.payment_method_id.name, 'Cash')
+        self.assertEqual(sale.pos_order_id.partner_id, account.partner_id, "the order is the customer's")
         on_card = card_format.decode(self.chip.read(0, 256), lambda s, v: bytes.fromhex(MASTER), STATION)
         self.assertEqual((on_card.image.sequence, on_card.image.credit, on_card.is_credit_valid),
                          (2, Decimal('61.00'), True))
@@ -179,6 +181,10 @@ class TestPosVendingTour(TestPointOfSaleHttpCommon):
         rewrite = account.operation_ids.filtered(lambda o: o.kind == 'rewrite')
         self.assertEqual((rewrite.amount_before, rewrite.amount_after), (122.0, 142.0))
         self.assertEqual(rewrite.pos_order_line_id.order_id.amount_total, 20.0)
+        self.assertEqual(rewrite.pos_order_line_id.order_id.partner_id, account.partner_id)
+        # Return Products was tried on the rewrite's order: no refund order was made
+        self.assertFalse(env['pos.order.line'].search([('refunded_orderline_id', '!=', False)]))
+        self.assertFalse(env['pos.order'].search([('is_refund', '=', True)]))
         on_card = card_format.decode(self.chip.read(0, 256), lambda s, v: bytes.fromhex(MASTER), STATION)
         self.assertEqual((on_card.image.sequence, on_card.image.credit, on_card.is_credit_valid),
                          (2, Decimal('71.00'), True))

@@ -1,3 +1,5 @@
+import re
+
 from odoo.addons.point_of_sale.tests.common import TestPoSCommon
 from odoo.fields import Command
 from odoo.exceptions import UserError
@@ -98,6 +100,62 @@ class TestPosVending(TestPoSCommon):
             self.env['pos.order'].sync_from_ui([wrong])    # a request refused is rolled back
         self.close_session_and_check_reconciliation(102.0)
 
+    def test_a_rewrite_reads_as_a_rewrite_on_the_ticket_and_the_receipt(self):
+        """A rewrite settled at the till comes back to the POS with its figures (energy and
+        amount before and after) for the ticket, and the vend's backend receipt shows the
+        rewrite (paid before, new amount, money paid back, who settled it and where) instead of
+        the original sale's tendered money."""
+        self.open_new_session()
+        self.env['pos.order'].sync_from_ui([self.electricity_order(61, 122.0)])
+        vend = self.account.vend_ids
+        result = self.env['pos.order'].sync_from_ui([self.electricity_order(51, -20.0, prepaid_rewrite_vend_id=vend.id)])
+        [operation] = result['prepaid.operation']
+        self.assertEqual({key: operation[key] for key in ('energy_before', 'energy_after', 'amount_before', 'amount_after')},
+                         {'energy_before': 61.0, 'energy_after': 51.0, 'amount_before': 122.0, 'amount_after': 102.0})
+        [line] = result['pos.order.line']
+        self.assertEqual(line['prepaid_operation_id'], operation['id'])
+        report = self.env.ref('prepaid_electricity.action_report_vend_receipt_80mm')
+        html = report._render_qweb_html(report.report_name, vend.ids)[0].decode()
+        receipt = ' '.join(re.sub(r'<[^>]+>', ' ', html).replace('\xa0', ' ').split())
+        self.assertIn('Credit rewritten', receipt)
+        self.assertIn('Paid Before $ 122.00 New Amount $ 102.00 Paid Back $ 20.00', receipt)
+        settled_by = self.env['pos.order'].search([], order='id desc', limit=1)
+        self.assertIn(f'Settled at {settled_by.name}', receipt, "where the rewrite was settled")
+        self.assertNotIn('Tendered', receipt, "the original sale's tendered money is not the rewrite's")
+
+    def test_the_order_is_the_customers(self):
+        """An order selling electricity belongs to the account's customer: set at sync when the
+        POS sent no customer, refused when it names another one or mixes customers."""
+        self.open_new_session()
+        data = self.electricity_order(61, 122.0)
+        self.env['pos.order'].sync_from_ui([data])
+        order = self.env['pos.order'].search([('uuid', '=', data['uuid'])])
+        self.assertEqual(order.partner_id, self.account.partner_id)
+        stranger = self.env['res.partner'].create({'name': 'Somebody Else'})
+        other = self.electricity_order(10, 20.0)
+        other['partner_id'] = stranger.id
+        with self.assertRaisesRegex(UserError, "account's customer"), self.env.cr.savepoint():
+            self.env['pos.order'].sync_from_ui([other])
+        second = make_account(self.env(su=True), '636363', '636300000001', customer='Second Customer')
+        mixed = self.create_ui_order_data([
+            {'product': self.product, 'quantity': 1, 'price_unit': amount, 'price_subtotal': amount,
+             'price_subtotal_incl': amount, 'prepaid_account_id': account.id, 'prepaid_method': 'energy',
+             'prepaid_quantity': 10} for account, amount in ((self.account, 20.0), (second, 20.0))])
+        with self.assertRaisesRegex(UserError, 'one customer only'), self.env.cr.savepoint():
+            self.env['pos.order'].sync_from_ui([mixed])
+        self.assertEqual(len(self.account.vend_ids | second.vend_ids), 1)
+
+    def test_electricity_cannot_be_returned_from_the_backend(self):
+        """Return Products on a paid order of electricity is refused: no refund order is made
+        (the meter has the energy; Suspend and Refund pays it back)."""
+        self.open_new_session()
+        data = self.electricity_order(61, 122.0)
+        self.env['pos.order'].sync_from_ui([data])
+        order = self.env['pos.order'].search([('uuid', '=', data['uuid'])])
+        with self.assertRaisesRegex(UserError, 'Suspend and Refund'):
+            order.refund()
+        self.assertFalse(self.env['pos.order.line'].search([('refunded_orderline_id', 'in', order.lines.ids)]))
+
     def test_rewrite_is_refused_once_the_meter_has_the_credit(self):
         self.open_new_session()
         self.env['pos.order'].sync_from_ui([self.electricity_order(61, 122.0)])
@@ -114,6 +172,8 @@ class TestPosVending(TestPoSCommon):
         [vend] = result['prepaid.vend']
         self.assertEqual((vend['amount_due'], vend['sequence'], vend['meter_number'], vend['account_number']),
                          (122.0, 2, '626200000001', self.account.number))
+        # the ticket names the customer and the station
+        self.assertEqual((vend['customer_name'], vend['station_name']), ('POS Customer', 'Station 626262'))
         self.assertEqual([line['prepaid_vend_id'] for line in result['pos.order.line']], [vend['id']])
 
     def test_electricity_needs_a_customer_and_is_never_refunded_at_the_pos(self):

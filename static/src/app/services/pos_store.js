@@ -58,7 +58,23 @@ patch(PosStore.prototype, {
             });
             return;
         }
+        // reading the account loads its partner too: the order becomes the customer's
         const [accountRecord] = await this.data.read("prepaid.account", [account.id]);
+        const partner = accountRecord.partner_id;
+        if (order.hasPrepaidElectricity && order.getPartner() !== partner) {
+            this.dialog.add(AlertDialog, {
+                title: _t("Another customer"),
+                body: _t(
+                    "This order sells electricity to %s: sell to customer %s in a new order.",
+                    order.getPartnerName(),
+                    account.number
+                ),
+            });
+            return;
+        }
+        if (partner && order.getPartner() !== partner) {
+            order.setPartner(partner);
+        }
         // A rewrite line is priced at the difference (negative: money back to the customer).
         const rewrite = quote.rewrite_vend_id
             ? { prepaid_rewrite_vend_id: (await this.data.read("prepaid.vend", [quote.rewrite_vend_id]))[0] }
@@ -73,10 +89,27 @@ patch(PosStore.prototype, {
                 prepaid_account_id: accountRecord,
                 prepaid_method: quote.method,
                 prepaid_quantity: quote.quantity,
+                // the quoted energy, shown on the order line (local: the server makes the vend)
+                prepaid_energy_quoted: quote.energy_bought,
                 ...rewrite,
             },
             {},
             false
         );
+    },
+
+    /** The customer of an electricity order is the account's: it is not changed by hand. */
+    async selectPartner(currentOrder = this.getOrder()) {
+        if (currentOrder?.hasPrepaidElectricity) {
+            this.dialog.add(AlertDialog, {
+                title: _t("Can't change customer"),
+                body: _t(
+                    "This order sells electricity to %s: its customer is the account's customer.",
+                    currentOrder.getPartnerName()
+                ),
+            });
+            return currentOrder.getPartner();
+        }
+        return await super.selectPartner(...arguments);
     },
 });
