@@ -376,7 +376,10 @@ class TestSalesReportsPos(TestPoSCommon):
             'prepaid_quantity': 71, 'prepaid_rewrite_vend_id': vend.id}], payments=[(self.bank_pm1, 20.0)])
         self.env['pos.order'].sync_from_ui([rewrite])
         self.env.flush_all()
-        self.assertEqual(vend.amount_due, 142.0)
+        self.assertRecordValues(vend, [{'amount_due': 142.0, 'energy_bought': 71.0,
+                                        'sold_amount': 122.0, 'sold_energy': 61.0}])
+        vend._compute_sold()    # as for a vend rewritten before these fields existed (module update)
+        self.assertRecordValues(vend, [{'sold_amount': 122.0, 'sold_energy': 61.0}])
         card = f'{self.bank_pm1.name} (Point of Sale)'
 
         wizard = self.env['prepaid.sales.report.print'].create({'report_kind': 'daily'})
