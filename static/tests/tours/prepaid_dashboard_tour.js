@@ -102,5 +102,35 @@ registry.category("web_tour.tours").add("prepaid_electricity_manager_dashboard",
             content: "The result list opens",
             trigger: ".o_breadcrumb:contains(Suspicious Customers)",
         },
+        {
+            content: "Open the Queries menu for the reports",
+            trigger: 'button[data-menu-xmlid="prepaid_electricity.prepaid_electricity_menu_queries"]',
+            run: "click",
+        },
+        {
+            content: "Open the sales reports",
+            trigger: '.dropdown-item[data-menu-xmlid="prepaid_electricity.prepaid_sales_report_print_menu"]',
+            run: "click",
+        },
+        {
+            content: "Choose the monthly summary per operator",
+            trigger: '.modal .o_field_widget[name=report_kind] input[data-value="operator"]',
+            run: "click",
+        },
+        {
+            content: "The year reads as a year (2026, not 2,026)",
+            trigger: ".modal .o_field_widget[name=year] input",
+            run() {
+                const year = String(new Date().getFullYear());
+                if (this.anchor.value !== year) {
+                    throw new Error(`The year reads "${this.anchor.value}", not "${year}".`);
+                }
+            },
+        },
+        {
+            content: "Close the reports",
+            trigger: ".modal button[special=cancel]",
+            run: "click",
+        },
     ],
 });
