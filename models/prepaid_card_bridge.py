@@ -32,10 +32,20 @@ class PrepaidCardBridge(models.Model):
     last_request_us = fields.Float(readonly=True, copy=False, groups='base.group_system')
     last_contact = fields.Datetime(readonly=True)
     readers = fields.Json(readonly=True)
+    readers_text = fields.Text(string='Readers', compute='_compute_readers_text')
     card_serial = fields.Char(string='Card in Reader', readonly=True)
     job_ids = fields.One2many('prepaid.card.job', 'bridge_id')
 
     _secret_uniq = models.Constraint('unique(secret)', "Bridge secrets are unique.")
+
+    @api.depends('readers')
+    def _compute_readers_text(self):
+        # the bridge reports [{'name': reader, 'card': serial or None}, ...]
+        for bridge in self:
+            lines = [self.env._("%(reader)s: card %(card)s", reader=reader.get('name') or '?', card=reader['card'])
+                     if reader.get('card') else self.env._("%(reader)s: no card", reader=reader.get('name') or '?')
+                     for reader in bridge.readers or [] if isinstance(reader, dict)]
+            bridge.readers_text = '\n'.join(lines) or self.env._("No reader reported yet.")
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -1,9 +1,11 @@
 import datetime
 
+from babel.dates import format_skeleton
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools.misc import babel_locale_parse
 
 from ..tools import MANAGER_GROUP, utc_bounds
 
@@ -46,10 +48,13 @@ class PrepaidDashboard(models.AbstractModel):
             for month, energy_month, amount_month, count_month in Vend._read_group(
                 self._sales_domain(trend_start, today), ['date:month'], aggregates)}
         months = []
+        locale = babel_locale_parse(self.env.lang or 'en_US')
         for offset in range(TREND_MONTHS):
-            key = (trend_start + relativedelta(months=offset)).strftime('%Y-%m')
+            first = trend_start + relativedelta(months=offset)
+            key = first.strftime('%Y-%m')
             energy_month, amount_month, count_month = monthly.get(key, (0.0, 0.0, 0))
-            months.append({'key': key, 'energy': energy_month, 'amount': money(amount_month), 'count': count_month})
+            months.append({'key': key, 'label': self._month_label(first, locale), 'energy': energy_month,
+                           'amount': money(amount_month), 'count': count_month})
         areas = [
             {'id': area.id, 'name': area.display_name or self.env._("No area"), 'energy': energy_area,
              'amount': money(amount_area), 'count': count_area}
@@ -70,7 +75,21 @@ class PrepaidDashboard(models.AbstractModel):
         }
 
     @api.model
+    def _month_label(self, first, locale):
+        # the locale's own month-and-year form: "Jan 2026", "2026年1月", never "1 2026"
+        return format_skeleton('yMMM', first, locale=locale)
+
+    @api.model
     def action_open(self, figure, key=None):
+        action = self._figure_action(figure, key)
+        # The web client reads `views`, which only ir.actions records and button results (made
+        # complete by the web controller) have: give it to the actions built here too.
+        if not action.get('views'):
+            action['views'] = [(False, mode) for mode in action.get('view_mode', 'list,form').split(',')]
+        return action
+
+    @api.model
+    def _figure_action(self, figure, key=None):
         """The list behind a figure of the dashboard: `figure` is 'today', 'to_write',
         'month' (key 'YYYY-MM'), 'area' (key: area id or False, this month) or 'suspicious'."""
         today, month_start, _trend_start = self._periods()

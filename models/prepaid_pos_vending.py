@@ -93,7 +93,7 @@ class PrepaidPosVending(models.AbstractModel):
             'meter_type': meter.meter_type_id.display_name or '',
             'area': account.area_id.display_name or '',
             'tariff': tariff.display_name,
-            'price': tariff.display_price or '',
+            'price': tariff._price_beside_name(),
             'card_serial': account.card_id.serial or '',
             'purchase_sequence': account.purchase_sequence,
             'money_balance': account.money_balance,

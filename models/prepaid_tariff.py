@@ -44,6 +44,12 @@ class PrepaidTariff(models.Model):
             else:
                 tariff.display_price = f'{tariff.price:.4f}'
 
+    def _price_beside_name(self):
+        """The price to show next to the tariff's name, or '' when the name already says it
+        (a flat tariff named "Residential 2.0000" reads "Residential 2.0000", not "... 2.0000 2.0000")."""
+        self.ensure_one()
+        return '' if self.display_price and self.display_price in (self.name or '') else (self.display_price or '')
+
     @api.constrains('kind', 'price', 'tier_ids', 'price_sharp', 'price_peak', 'price_flat', 'price_valley')
     def _check_prices(self):
         for tariff in self:

@@ -69,6 +69,12 @@ class PrepaidVend(models.Model):
     amount_due = fields.Monetary(readonly=True, tracking=True,
                                  help="What the customer pays: the energy amount, less the money balance "
                                       "used, plus the balance carried.")
+    # What the sale was sold for: a rewrite changes the vend, not these; the reports count
+    # each rewrite's difference on its own, under who settled it, when and how it was paid.
+    sold_energy = fields.Float(digits=ENERGY_DIGITS, readonly=True, compute='_compute_sold', store=True,
+                               precompute=True, help="Energy bought at the sale, before any rewrite.")
+    sold_amount = fields.Monetary(readonly=True, compute='_compute_sold', store=True, precompute=True,
+                                  help="Amount due at the sale, before any rewrite.")
     amount_paid = fields.Monetary(string='Amount Tendered', readonly=True)
     change_amount = fields.Monetary(string='Change', readonly=True)
     balance_before = fields.Monetary(readonly=True)
@@ -97,7 +103,7 @@ class PrepaidVend(models.Model):
     # The sales as prepaid.sales.report counts them, by date, with what the yearly summary
     # filters and sums: a year of vends is read from this index alone (index-only scan).
     _report_date_idx = models.Index(
-        "(date) INCLUDE (company_id, account_id, area_id, amount_due, energy_bought)"
+        "(date) INCLUDE (company_id, account_id, area_id, sold_amount, sold_energy)"
         " WHERE kind = 'sale' AND state != 'cancelled'")
 
     # ------------------------------------------------------------------ point of sale
@@ -110,6 +116,17 @@ class PrepaidVend(models.Model):
         return ['id', 'name', 'account_id', 'account_number', 'customer_name', 'meter_number', 'station_name',
                 'sequence', 'date', 'energy_bought', 'energy_written', 'energy_net', 'price', 'amount_due',
                 'balance_after', 'state']
+
+    @api.depends()    # fixed when the vend is made: never recomputed by a rewrite
+    def _compute_sold(self):
+        # a vend made before these fields existed: its amount less its rewrites' differences
+        rewrites = {vend.id: figures for vend, *figures in self.env['prepaid.operation']._read_group(
+            [('kind', '=', 'rewrite'), ('vend_id', 'in', self.ids)], ['vend_id'],
+            ['energy_after:sum', 'energy_before:sum', 'amount_after:sum', 'amount_before:sum'])} if self.ids else {}
+        for vend in self:
+            energy_after, energy_before, amount_after, amount_before = rewrites.get(vend.id, (0.0, 0.0, 0.0, 0.0))
+            vend.sold_energy = vend.energy_bought - (energy_after - energy_before)
+            vend.sold_amount = vend.amount_due - (amount_after - amount_before)
 
     @api.depends('tier_detail')
     def _compute_tier_summary(self):

@@ -38,11 +38,8 @@ class PrepaidReconciliationReport(models.Model):
                  WHERE o.kind = 'rewrite'
             ), sold AS (
                 -- each sale at the amount it was sold for: its rewrites are settled separately
-                SELECT v.date, v.company_id, v.payment_id, v.pos_order_line_id,
-                       v.amount_due - COALESCE(rw.difference, 0) AS vend_amount
+                SELECT v.date, v.company_id, v.payment_id, v.pos_order_line_id, v.sold_amount AS vend_amount
                   FROM prepaid_vend v
-                  LEFT JOIN (SELECT vend_id, SUM(difference) AS difference FROM rewrite GROUP BY vend_id) rw
-                         ON rw.vend_id = v.id
                  WHERE v.kind = 'sale' AND v.state != 'cancelled'
             ), backend AS (
                 SELECT s.date::date AS date, s.company_id, s.vend_amount, p.amount AS payment_amount, p.move_id

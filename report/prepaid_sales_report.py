@@ -6,12 +6,16 @@ MEASURES = ('sale_count', 'refund_count', 'energy', 'sale_amount', 'refund_amoun
 
 
 class PrepaidSalesReport(models.Model):
-    """The money movements of electricity vending, one row each: a sale (vend) or a refund
-    (suspend-and-refund operation). Every sales report (daily, monthly, yearly, per operator)
-    is an SQL aggregation of this view, so that they all count the same things:
+    """The money movements of electricity vending, one row each: a sale (vend), a rewrite's
+    difference or a refund (suspend-and-refund operation). Every sales report (daily, monthly,
+    yearly, per operator) is an SQL aggregation of this view, so that they all count the same
+    things, each where the money was taken, by whom, when and how:
 
-    - sales: vends of kind 'sale' that are not cancelled, with their amount as it stands (a
-      rewrite changes the vend itself, so it is never counted twice);
+    - sales: vends of kind 'sale' that are not cancelled, at what they were sold for, under
+      the operator who sold them;
+    - rewrites (改写卡内电量) of those sales: the difference in energy and money (negative:
+      paid back), on the day, under the user and with the payment of the rewrite (the POS
+      order that settled it or the backend journal), whoever sold the vend;
     - refunds: negative money (`refund_amount` < 0), no energy: energy is energy sold;
     - meter replacement credits move credit already paid for: not money, not shown;
     - the payment method is the journal of the backend payment, or the POS payment method of
@@ -24,7 +28,7 @@ class PrepaidSalesReport(models.Model):
 
     name = fields.Char(string='Reference', readonly=True)
     date = fields.Datetime(readonly=True)
-    kind = fields.Selection([('sale', 'Sale'), ('refund', 'Refund')], readonly=True)
+    kind = fields.Selection([('sale', 'Sale'), ('rewrite', 'Rewrite'), ('refund', 'Refund')], readonly=True)
     vend_id = fields.Many2one('prepaid.vend', readonly=True)
     operation_id = fields.Many2one('prepaid.operation', string='Account Operation', readonly=True)
     company_id = fields.Many2one('res.company', readonly=True)
@@ -48,9 +52,9 @@ class PrepaidSalesReport(models.Model):
 
     @property
     def _table_query(self):
-        # Ids: 2n for vend n, 2n + 1 for operation n. No window function, and both branches
+        # Ids: 2n for vend n, 2n + 1 for operation n. No window function, and the branches
         # of the UNION with exactly the same column types (0::numeric, not 0): PostgreSQL then
-        # flattens it, pushes the report's filters into both branches and reads only the
+        # flattens it, pushes the report's filters into each branch and reads only the
         # columns a report uses (an index-only scan of the vends for the yearly summary). The
         # payment method is looked up outside the UNION: PostgreSQL computes it only for the
         # reports that use it, by index lookups on the rows of the period.
@@ -71,10 +75,19 @@ class PrepaidSalesReport(models.Model):
                 SELECT v.id * 2 AS id, v.name, v.date, 'sale' AS kind, v.id AS vend_id,
                        NULL::integer AS operation_id, v.company_id, v.station_id, v.account_id,
                        v.partner_id, v.area_id, v.user_id, v.channel, v.payment_id, v.pos_order_line_id,
-                       1 AS sale_count, 0 AS refund_count, v.energy_bought AS energy,
-                       v.amount_due AS sale_amount, 0::numeric AS refund_amount, v.amount_due AS amount
+                       1 AS sale_count, 0 AS refund_count, v.sold_energy AS energy,
+                       v.sold_amount AS sale_amount, 0::numeric AS refund_amount, v.sold_amount AS amount
                   FROM prepaid_vend v
                  WHERE v.kind = 'sale' AND v.state != 'cancelled'
+                 UNION ALL
+                SELECT o.id * 2 + 1, v.name, o.date, 'rewrite', v.id, o.id, o.company_id, v.station_id,
+                       o.account_id, v.partner_id, v.area_id, o.user_id,
+                       (CASE WHEN o.pos_order_line_id IS NOT NULL THEN 'pos' ELSE 'backend' END)::varchar,
+                       o.payment_id, o.pos_order_line_id, 0, 0, o.energy_after - o.energy_before,
+                       o.amount_after - o.amount_before, 0::numeric, o.amount_after - o.amount_before
+                  FROM prepaid_operation o
+                  JOIN prepaid_vend v ON v.id = o.vend_id
+                 WHERE o.kind = 'rewrite' AND v.state != 'cancelled'
                  UNION ALL
                 SELECT o.id * 2 + 1, o.name, o.date, 'refund', NULL, o.id, o.company_id, a.station_id,
                        o.account_id, a.partner_id, a.area_id, o.user_id, 'backend', o.payment_id, NULL,

@@ -8,6 +8,8 @@ from . import test_accounting
 from . import test_reports
 from . import test_queries
 from . import test_pos_vending
+from . import test_pos_guards
+from . import test_display
 from . import test_browser_ui
 from . import test_http_card_bridge
 from . import test_browser_pos

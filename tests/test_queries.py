@@ -195,6 +195,27 @@ class TestDashboard(QueriesCommon):
         self.assertEqual(to_write['res_model'], 'prepaid.vend')
         self.assertEqual(safe_eval(to_write['context']).get('search_default_to_write'), 1)
 
+    def test_every_figure_opens_a_list(self):
+        """Every figure of the dashboard opens an action the web client can show: its views
+        given, a list among them (the suspicious customers' had none: "Oops")."""
+        Dashboard = self.env['prepaid.dashboard'].with_user(self.manager).with_context(tz=TZ)
+        for figure, key in (('today', None), ('to_write', None), ('suspicious', None), ('month', '2026-03'),
+                            ('area', self.second.area_id.id)):
+            with self.subTest(figure=figure):
+                action = Dashboard.action_open(figure, key)
+                self.assertEqual(action['type'], 'ir.actions.act_window')
+                self.assertIn('list', [mode for _view, mode in action['views']])
+                self.assertTrue(action['name'])
+
+    def test_chart_months_are_labelled_in_the_user_s_language(self):
+        """Chart months read as the language writes a month and year, never "1 2026"."""
+        Dashboard = self.env['prepaid.dashboard'].with_user(self.manager).with_context(tz=TZ)
+        months = Dashboard.with_context(lang='en_US').get_data()['months']
+        self.assertEqual([(m['key'], m['label']) for m in months][0::11], [('2025-07', 'Jul 2025'), ('2026-06', 'Jun 2026')])
+        self.env['res.lang']._activate_lang('zh_CN')
+        months = Dashboard.with_context(lang='zh_CN').get_data()['months']
+        self.assertEqual([m['label'] for m in months][0::11], ['2025年7月', '2026年6月'])
+
     def test_printed_vend_list_totals(self):
         today = self.sales.filtered(lambda v: self.local_date(v) == datetime.date(2026, 6, 15))
         values = self.env['report.prepaid_electricity.report_vend_list']._get_report_values(today.ids)

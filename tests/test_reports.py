@@ -122,15 +122,17 @@ class TestSalesReports(PrepaidCommon):
 
     # ------------------------------------------------------------------ figures
     def test_daily_report(self):
-        """The day's lines and totals are its sales (rewritten sale once, at its new amount)
-        less its refund; the cancelled vend, the meter replacement and 00:01 the next day are out."""
+        """The day's lines and totals are its sales (the rewritten sale at what it was sold for,
+        its rewrite's difference on a line of its own) less its refund; the cancelled vend, the
+        meter replacement and 00:01 the next day are out."""
         data = self.wizard(report_kind='daily', date='2025-03-10')._get_report_data()
         lines, payments = data['sections']
         expected = self.expected(utc(2025, 3, 9, 16), utc(2025, 3, 10, 16))
         self.assertEqual(expected, {'sale_count': 4, 'refund_count': 1, 'energy': 161.0, 'sale_amount': 322.0,
                                     'refund_amount': -20.0, 'amount': 302.0})
-        self.assertEqual(len(lines['rows']), 5)
-        self.assertEqual([row[-1] for row in lines['rows']], [122.0, 100.0, 60.0, -20.0, 40.0])
+        self.assertEqual(len(lines['rows']), 6)
+        self.assertEqual([row[-1] for row in lines['rows']], [122.0, 100.0, 50.0, 10.0, -20.0, 40.0])
+        self.assertEqual([row[2] for row in lines['rows']], ['Sale', 'Sale', 'Sale', 'Rewrite', 'Refund', 'Sale'])
         self.assertEqual(lines['totals'][-2:], [161.0, 302.0])
         self.assertEqual(self.measures(payments['totals'][1:]), expected)
         by_method = {row[0]: row[-1] for row in payments['rows']}
@@ -147,7 +149,8 @@ class TestSalesReports(PrepaidCommon):
         self.assertEqual(self.measures(per_day['totals'][1:]), expected)
         self.assertEqual(self.measures(payments['totals'][1:]), expected)
         self.assertEqual(details['totals'][-2:], [expected['energy'], expected['amount']])
-        self.assertEqual(len(details['rows']), expected['sale_count'] + expected['refund_count'])
+        rewrites = 1    # the rewrite of b's sale: a line of its own
+        self.assertEqual(len(details['rows']), expected['sale_count'] + expected['refund_count'] + rewrites)
         days = {row[0]: self.measures(row[1:]) for row in per_day['rows']}
         self.assertEqual(list(days), ['2025-03-01', '2025-03-10', '2025-03-11'])
         self.assertEqual(days['2025-03-10'], self.expected(utc(2025, 3, 9, 16), utc(2025, 3, 10, 16)))
@@ -275,7 +278,8 @@ class TestSalesReports(PrepaidCommon):
         self.assertEqual((wizard.report_kind, wizard.user_id, wizard.is_manager), ('daily', self.operator, False))
         [lines, _payments] = wizard._get_report_data()['sections']
         own = self.expected(utc(2025, 3, 9, 16), utc(2025, 3, 10, 16), user=self.operator)
-        self.assertEqual(len(lines['rows']), own['sale_count'])
+        own_rewrites = 1    # the operator rewrote b's sale
+        self.assertEqual(len(lines['rows']), own['sale_count'] + own_rewrites)
         self.assertEqual(lines['totals'][-1], own['amount'])
         self.assertEqual({row[5] for row in lines['rows']}, {self.operator.name})
         sheets = self.xlsx_rows(wizard)
@@ -350,3 +354,62 @@ class TestSalesReportsPos(TestPoSCommon):
             f'{self.cash_pm1.name} (Point of Sale)': (1, 20.0),
             'Several methods (Point of Sale)': (1, 40.0),
         })
+
+    def test_money_is_reported_where_it_was_taken(self):
+        """A backend sale by operator A (122.00 cash), then its rewrite at the till (+20.00 by
+        bank card) by cashier B: the daily report and the per-operator summary show A with the
+        sale under its journal and B with 20.00 under the card; each POS payment method's total
+        is what the session took with it, and the reconciliation stays at 0.00."""
+        cashier = self.env.user    # B: the POS session's user
+        cashier.sudo().group_ids = [Command.link(self.env.ref(OPERATOR).id)]
+        seller = new_test_user(self.env, login='pe_backend_seller', groups=f'base.group_user,{OPERATOR}')
+        cash = self.env['account.journal'].search(
+            [*self.env['account.journal']._check_company_domain(self.env.company), ('type', '=', 'cash')], limit=1)
+        self.env['prepaid.vend.create'].with_user(seller).create({
+            'account_id': self.account.id, 'quantity': 61, 'journal_id': cash.id}).action_confirm()
+        vend = self.account.vend_ids
+        self.assertRecordValues(vend, [{'user_id': seller.id, 'amount_due': 122.0}])
+        self.open_new_session()
+        rewrite = self.create_ui_order_data([{
+            'product': self.product, 'quantity': 1, 'price_unit': 20.0, 'price_subtotal': 20.0,
+            'price_subtotal_incl': 20.0, 'prepaid_account_id': self.account.id, 'prepaid_method': 'energy',
+            'prepaid_quantity': 71, 'prepaid_rewrite_vend_id': vend.id}], payments=[(self.bank_pm1, 20.0)])
+        self.env['pos.order'].sync_from_ui([rewrite])
+        self.env.flush_all()
+        self.assertRecordValues(vend, [{'amount_due': 142.0, 'energy_bought': 71.0,
+                                        'sold_amount': 122.0, 'sold_energy': 61.0}])
+        vend._compute_sold()    # as for a vend rewritten before these fields existed (module update)
+        self.assertRecordValues(vend, [{'sold_amount': 122.0, 'sold_energy': 61.0}])
+        card = f'{self.bank_pm1.name} (Point of Sale)'
+
+        wizard = self.env['prepaid.sales.report.print'].create({'report_kind': 'daily'})
+        lines, payments = wizard._get_report_data()['sections']
+        self.assertCountEqual([(row[2], row[5], row[6], row[-2], row[-1]) for row in lines['rows']], [
+            ('Sale', seller.name, cash.name, 61.0, 122.0),
+            ('Rewrite', cashier.name, card, 10.0, 20.0)])
+        self.assertEqual({row[0]: row[-1] for row in payments['rows']}, {cash.name: 122.0, card: 20.0})
+
+        today = wizard.date
+        wizard = self.env['prepaid.sales.report.print'].create(
+            {'report_kind': 'operator', 'year': today.year, 'month': str(today.month)})
+        per_operator, payments = wizard._get_report_data()['sections']
+        labels = [label for label, _kind in per_operator['columns'][7:]]
+        self.assertEqual(sorted(labels), sorted([cash.name, card]))
+        rows = {row[0]: dict(zip(labels, row[7:])) for row in per_operator['rows']}
+        self.assertEqual(rows, {seller.name: {cash.name: 122.0, card: 0.0}, cashier.name: {cash.name: 0.0, card: 20.0}})
+        sold = {row[0]: (row[1], row[3], row[6]) for row in per_operator['rows']}
+        self.assertEqual(sold, {seller.name: (1, 61.0, 122.0), cashier.name: (0, 10.0, 20.0)},
+                         "a rewrite is no new sale: its energy and money differences only")
+
+        # what each POS payment method took in the session, as the report shows it
+        session_payments = {f'{method.name} (Point of Sale)': amount for method, amount in self.env['pos.payment']._read_group(
+            [('session_id', '=', self.pos_session.id)], ['payment_method_id'], ['amount:sum'])}
+        self.assertEqual(session_payments, {card: 20.0})
+        self.assertEqual({label: total for label, total in zip(labels, per_operator['totals'][7:])
+                          if label in session_payments}, session_payments)
+
+        self.pos_session.action_pos_session_validate()
+        self.env.flush_all()
+        rows = self.env['prepaid.reconciliation.report'].search([('company_id', '=', self.env.company.id)])
+        self.assertEqual(rows.mapped('difference'), [0.0] * len(rows))
+        self.assertEqual(rows.filtered('pos_session_id').mapped('vend_amount'), [20.0])

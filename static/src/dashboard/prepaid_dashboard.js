@@ -8,7 +8,6 @@ import { useService } from "@web/core/utils/hooks";
 import { Layout } from "@web/search/layout";
 import { standardActionServiceProps } from "@web/webclient/actions/action_service";
 
-const { DateTime } = luxon;
 const ENERGY_COLOR = "#4EA7F2";
 const MONEY_COLOR = "#F48935";
 
@@ -55,10 +54,6 @@ export class PrepaidDashboard extends Component {
 
     money(value) {
         return formatCurrency(value || 0, this.state.data.currency_id);
-    }
-
-    monthLabel(key) {
-        return DateTime.fromISO(`${key}-01`).toFormat("MMM yyyy");
     }
 
     async open(figure, key = null) {
@@ -109,7 +104,7 @@ export class PrepaidDashboard extends Component {
             };
         }
         this.chart = new Chart(this.canvasRef.el, {
-            data: { labels: data.months.map((month) => this.monthLabel(month.key)), datasets },
+            data: { labels: data.months.map((month) => month.label), datasets },
             options: {
                 maintainAspectRatio: false,
                 scales,

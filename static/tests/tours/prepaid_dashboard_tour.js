@@ -2,8 +2,42 @@ import { registry } from "@web/core/registry";
 import { openVendingApp } from "@prepaid_electricity/../tests/tours/tour_utils";
 
 // A manager opens Electricity Vending: the dashboard comes first, with today's sale of
-// 61 kWh (122.00), the trend chart, and the vend waiting for its card write one click away;
-// then the vend analysis pivot and the suspicious-customers query.
+// 61 kWh (122.00) and the trend chart; each tile and the area row open their list; then the
+// vend analysis pivot and the suspicious-customers query.
+
+/** The list view titled `title` is shown (with a cell `cell`, when given); back to the dashboard. */
+function listOpened(title, cell = null) {
+    return [
+        {
+            content: `The list "${title}" opens`,
+            trigger: `.o_breadcrumb .o_last_breadcrumb_item:contains("${title}")`,
+        },
+        {
+            content: "as a list view",
+            trigger: cell ? `.o_list_renderer .o_data_row td:contains(${cell})` : ".o_list_renderer",
+        },
+        {
+            content: "Back to the dashboard",
+            trigger: ".o_breadcrumb .o_back_button",
+            run: "click",
+        },
+        {
+            content: "The dashboard is shown again",
+            trigger: ".o_prepaid_dashboard .o_prepaid_figure[name=today_energy]",
+        },
+    ];
+}
+
+function openTile(name, title, cell = null) {
+    return [
+        {
+            content: `Click the tile ${name}`,
+            trigger: `.o_prepaid_dashboard .o_prepaid_figure[name=${name}]`,
+            run: "click",
+        },
+        ...listOpened(title, cell),
+    ];
+}
 registry.category("web_tour.tours").add("prepaid_electricity_manager_dashboard", {
     url: "/odoo",
     steps: () => [
@@ -24,19 +58,17 @@ registry.category("web_tour.tours").add("prepaid_electricity_manager_dashboard",
             content: "The sale's area is listed",
             trigger: ".o_prepaid_dashboard .o_prepaid_areas td:contains(61.00 kWh)",
         },
+        // every tile opens its list, and the breadcrumb leads back to the dashboard
+        ...openTile("today_energy", "Today's Sales", "61.00"),
+        ...openTile("today_amount", "Today's Sales", "122.00"),
+        ...openTile("to_write", "Waiting for Card Write", "61.00"),
+        ...openTile("suspicious", "Suspicious Customers"),
         {
-            content: "Open the vends waiting for a card write",
-            trigger: ".o_prepaid_dashboard .o_prepaid_figure[name=to_write] .o_prepaid_figure_value:contains(1)",
+            content: "Open this month's sales of the area",
+            trigger: ".o_prepaid_dashboard .o_prepaid_areas tr:has(td:contains(61.00 kWh))",
             run: "click",
         },
-        {
-            content: "The waiting vend is listed",
-            trigger: ".o_breadcrumb:contains(Waiting for Card Write)",
-        },
-        {
-            content: "with its energy",
-            trigger: ".o_data_row td:contains(61.00)",
-        },
+        ...listOpened("Sales of This Month by Area", "61.00"),
         {
             content: "Open the Queries menu",
             trigger: 'button[data-menu-xmlid="prepaid_electricity.prepaid_electricity_menu_queries"]',
@@ -69,6 +101,36 @@ registry.category("web_tour.tours").add("prepaid_electricity_manager_dashboard",
         {
             content: "The result list opens",
             trigger: ".o_breadcrumb:contains(Suspicious Customers)",
+        },
+        {
+            content: "Open the Queries menu for the reports",
+            trigger: 'button[data-menu-xmlid="prepaid_electricity.prepaid_electricity_menu_queries"]',
+            run: "click",
+        },
+        {
+            content: "Open the sales reports",
+            trigger: '.dropdown-item[data-menu-xmlid="prepaid_electricity.prepaid_sales_report_print_menu"]',
+            run: "click",
+        },
+        {
+            content: "Choose the monthly summary per operator",
+            trigger: '.modal .o_field_widget[name=report_kind] input[data-value="operator"]',
+            run: "click",
+        },
+        {
+            content: "The year reads as a year (2026, not 2,026)",
+            trigger: ".modal .o_field_widget[name=year] input",
+            run() {
+                const year = String(new Date().getFullYear());
+                if (this.anchor.value !== year) {
+                    throw new Error(`The year reads "${this.anchor.value}", not "${year}".`);
+                }
+            },
+        },
+        {
+            content: "Close the reports",
+            trigger: ".modal button[special=cancel]",
+            run: "click",
         },
     ],
 });
