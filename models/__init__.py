@@ -16,6 +16,7 @@ from . import prepaid_dashboard
 from . import pos_config
 from . import res_company
 from . import res_config_settings
+from . import res_users
 from . import pos_order
 from . import pos_order_line
 from . import pos_session
