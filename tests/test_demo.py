@@ -23,7 +23,7 @@ class TestDemoData(TransactionCase):
         self.env.flush_all()
 
     def test_demo_company_till_and_staff(self):
-        odoo_shop = self.env['pos.config'].create({'name': 'Furniture Shop'})
+        odoo_shops = self.env['pos.config'].create([{'name': 'Furniture Shop'}, {'name': 'Bakery Shop', 'payment_method_ids': []}])
         self.load_demo()
         company = self.env.ref('base.main_company')
         self.assertEqual(company.name, 'North Estate Property Management Co., Ltd.')
@@ -42,7 +42,7 @@ class TestDemoData(TransactionCase):
         grid = self.env['product.template'].search(
             self.env['product.template']._load_pos_data_domain({}, till))
         self.assertFalse(grid - self.env.ref('prepaid_electricity.product_electricity').product_tmpl_id)
-        self.assertFalse(odoo_shop.active)
+        self.assertEqual(odoo_shops.mapped('active'), [False, False])
         self.assertTrue(till.active)
 
         users = {login: self.env['res.users'].search([('login', '=', login)]) for login in ('manager', 'operator')}
