@@ -23,7 +23,8 @@ class TestDemoData(TransactionCase):
         self.env.flush_all()
 
     def test_demo_company_till_and_staff(self):
-        odoo_shops = self.env['pos.config'].create([{'name': 'Furniture Shop'}, {'name': 'Bakery Shop', 'payment_method_ids': []}])
+        odoo_shops = self.env['pos.config'].create([
+            {'name': 'Furniture Shop'}, {'name': 'Bakery Shop', 'payment_method_ids': []}])
         self.load_demo()
         company = self.env.ref('base.main_company')
         self.assertEqual(company.name, 'North Estate Property Management Co., Ltd.')
