@@ -40,7 +40,7 @@ operation of a card-based prepaid system; postings to accounting.
         'views/prepaid_card_views.xml',
         'views/prepaid_card_bridge_views.xml',
         'views/pos_config_views.xml',
-        'views/res_company_views.xml',
+        'views/res_config_settings_views.xml',
         'views/prepaid_account_views.xml',
         'views/prepaid_vend_views.xml',
         'views/prepaid_operation_views.xml',

@@ -17,6 +17,7 @@ from . import pos_config
 from . import res_company
 from . import res_config_settings
 from . import mail_tracking_value
+from . import res_users
 from . import pos_order
 from . import pos_order_line
 from . import pos_session

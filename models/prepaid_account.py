@@ -1,5 +1,4 @@
 import dataclasses
-from decimal import Decimal
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -552,8 +551,12 @@ class PrepaidAccount(models.Model):
 
     @api.model
     def _demo_vend(self, account_ids, by, quantity):
-        """Demo data helper: a first sale, as an operator would make it."""
-        self.browse(account_ids)._vend(by, Decimal(str(quantity)), channel='backend')
+        """Demo data helper: a first sale, as an operator makes it with Sell Electricity (the
+        vend and its payment in the company's cash journal), so the demo day reconciles."""
+        for account in self.browse(account_ids):
+            self.env['prepaid.vend.create'].create({
+                'account_id': account.id, 'method': by, 'quantity': quantity,
+            }).action_confirm()
 
     def _apply_write_back(self, remaining_energy, over_zero_energy, is_credit_consumed):
         """Take in what the meter wrote back onto the card (remaining and over-zero energy,

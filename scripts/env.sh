@@ -16,7 +16,23 @@ ensure_base_db() {  # ensure_base_db NAME [--with-demo]
   echo "[db] creating $name (Odoo, accounting, point of sale; Chinese company)"
   odoo db -c "$CONF" init "$name" --force --country CN "$@" >"$RT/$name-init.log" 2>&1 \
     || { tail -30 "$RT/$name-init.log"; return 1; }
-  odoo module install -c "$CONF" -d "$name" point_of_sale account l10n_cn >>"$RT/$name-init.log" 2>&1 \
+  if [ "${1:-}" = --with-demo ]; then
+    # the station's staff work in Chinese: the language is there for them to choose
+    odoo i18n loadlang -c "$CONF" -d "$name" -l zh_CN >>"$RT/$name-init.log" 2>&1 \
+      || { tail -30 "$RT/$name-init.log"; return 1; }
+  fi
+  odoo module install -c "$CONF" -d "$name" account l10n_cn >>"$RT/$name-init.log" 2>&1 \
+    || { tail -30 "$RT/$name-init.log"; return 1; }
+  if [ "${1:-}" = --with-demo ]; then
+    # account's demo data always loads the generic chart (USD) on the main company: load
+    # China's instead (with its accounting demo, in CNY), before the Point of Sale's demo
+    # orders make the company's accounting impossible to replace.
+    echo "env['account.chart.template'].try_loading('cn', env.ref('base.main_company'), install_demo=True); env.cr.commit()" \
+      | odoo shell -c "$CONF" -d "$name" --no-http --log-level=warn >>"$RT/$name-init.log" 2>&1
+    [ "$(psql -Atqc "select chart_template from res_company where id = 1" "$name")" = cn ] \
+      || { tail -30 "$RT/$name-init.log"; echo "[db] China's chart of accounts did not load" >&2; return 1; }
+  fi
+  odoo module install -c "$CONF" -d "$name" point_of_sale >>"$RT/$name-init.log" 2>&1 \
     || { tail -30 "$RT/$name-init.log"; return 1; }
   touch "$stamp"
 }

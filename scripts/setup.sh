@@ -14,10 +14,12 @@ say() { printf '[setup] %s\n' "$*"; }
 mkdir -p "$RT"
 
 # --- 1. System packages (bookworm) ----------------------------------------------------------
+# fonts-wqy-microhei: a small CJK font (1.6 MB), without which wkhtmltopdf prints every Chinese
+# label of a receipt or report blank.
 SYSTEM_PACKAGES=(
   postgresql wkhtmltopdf chromium pcscd libpcsclite-dev swig vsmartcard-vpcd
   libjs-jquery libjs-underscore libjs-jquery-form fonts-font-awesome
-  fonts-roboto-unhinted fonts-inconsolata fonts-ocr-b libmagic1 poppler-utils gettext
+  fonts-roboto-unhinted fonts-inconsolata fonts-ocr-b fonts-wqy-microhei libmagic1 poppler-utils gettext
 )
 missing=()
 for p in "${SYSTEM_PACKAGES[@]}"; do
@@ -28,6 +30,7 @@ if ((${#missing[@]})); then
   apt-get update -q >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >"$RT/apt-install.log" 2>&1 \
     || { tail -20 "$RT/apt-install.log"; exit 1; }
+  fc-cache -f >/dev/null 2>&1 || true
 fi
 
 # --- 2. A private apt configuration for sid (Odoo 19) and trixie (Montserrat) ---------------
