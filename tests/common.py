@@ -10,6 +10,8 @@ from unittest.mock import patch
 from odoo.tests import TransactionCase, new_test_user
 from odoo.tools import config
 
+from card_bridge.vpcd import SlotTaken, VpcdCard, card_in_slot, check_slot_free, reader_name, wait_for_card
+
 OPERATOR = 'prepaid_electricity.prepaid_electricity_group_operator'
 MANAGER = 'prepaid_electricity.prepaid_electricity_group_manager'
 ADMIN = 'prepaid_electricity.prepaid_electricity_group_admin'
@@ -30,15 +32,35 @@ def use_card_keys(cls, keys):
     return path
 
 
+# The tests' own vpcd slot: vpcd offers two (TCP 35963 and 35964); the demo (`make run`) keeps
+# the first, so that the tests and the demo never read each other's card.
+TEST_VPCD_PORT = 35964
+TEST_READER = reader_name(TEST_VPCD_PORT)          # "Virtual PCD 00 01"
+
+
 def ensure_pcscd(cls):
-    """Start pcscd for the test class unless it already runs (then it is stopped at class cleanup)."""
-    if subprocess.run(['pgrep', '-x', 'pcscd'], capture_output=True).returncode == 0:
-        return
-    pcscd = subprocess.Popen([shutil.which('pcscd') or '/usr/sbin/pcscd', '--foreground'],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(1.5)
-    cls.addClassCleanup(pcscd.wait, 10)
-    cls.addClassCleanup(pcscd.terminate)
+    """Start pcscd for the tests unless it already runs. It is shared with the demo (`make
+    run`): it is never stopped under it, and ends by itself a minute after its last client
+    (--auto-exit; this test process stays one until it exits)."""
+    if subprocess.run(['pgrep', '-x', 'pcscd'], capture_output=True).returncode != 0:
+        subprocess.Popen([shutil.which('pcscd') or '/usr/sbin/pcscd', '--foreground', '--auto-exit'],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(1.5)
+    card_in_slot(TEST_VPCD_PORT)            # become a client at once (pyscard keeps its context)
+
+
+def insert_test_card(chip, **kwargs):
+    """Plug `chip` into the tests' vpcd slot and wait until pcscd sees it there. A slot that
+    already holds another card is refused with the reason (SlotTaken), instead of the test
+    reading the wrong card."""
+    check_slot_free(TEST_VPCD_PORT)
+    card = VpcdCard(chip, port=TEST_VPCD_PORT, **kwargs).insert()
+    try:
+        wait_for_card(TEST_VPCD_PORT, chip.serial.hex())
+    except SlotTaken:
+        card.remove()
+        raise
+    return card
 
 
 def make_account(env, station_code, meter_number, customer='Customer', price=2.0):
