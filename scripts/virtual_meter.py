@@ -19,6 +19,7 @@ the addon, found on the addons path of ODOO_CONF.
 """
 import argparse
 import json
+import logging
 import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -48,6 +49,7 @@ def _domain(config_path):
     """The addon's domain modules, imported the way Odoo finds the addon (its addons path)."""
     from odoo.modules.module import initialize_sys_path
     from odoo.tools import config
+    logging.basicConfig(level=logging.ERROR)    # not Odoo's notes on the addon's own options
     config.parse_config(['-c', config_path], setup_logging=False)
     initialize_sys_path()
     from odoo.addons.prepaid_electricity.domain import card_format, virtual_meter
@@ -122,7 +124,7 @@ def main(argv=None):
         else:
             print(f"  written back: remaining {wb.remaining} {unit}, over zero {wb.over_zero}, "
                   f"bought {wb.cumulative_purchased}, used {wb.total_consumption} kWh, "
-                  f"inserted {wb.insert_count} times, status {card_format.STATUSES.get(wb.status, wb.status)}")
+                  f"card insertions {wb.insert_count}, status {card_format.STATUSES.get(wb.status, wb.status)}")
             print("  Read Card at the POS shows this write-back; then the next sale can be made.")
     finally:
         card.power_off()

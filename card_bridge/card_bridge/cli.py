@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import client, config
 from .drivers.base import CardError
-from .drivers.sle4442_acs import Sle4442AcsDriver
+from .drivers.sle4442_acs import Sle4442AcsDriver, card_serial
 from .protocol import JobGuard, JobRefused
 from .runner import run_job
 
@@ -41,15 +41,7 @@ def _pick_reader(name=None):
     raise CardError(f"no reader named {name!r}; readers: {', '.join(map(str, found))}")
 
 
-def _card_serial(reader):
-    driver = Sle4442AcsDriver(reader)
-    try:
-        driver.connect()
-        return driver.serial().hex()
-    except CardError:
-        return ''
-    finally:
-        driver.disconnect()
+_card_serial = card_serial
 
 
 def serve(server, guard, reader_name=None, wait=20, once=False):

@@ -34,23 +34,12 @@ class SlotTaken(CardError):
 def card_in_slot(port):
     """The serial (hex) of the card pcscd sees in vpcd's slot on `port`, '' for an empty slot,
     None when pcscd or the reader cannot be asked."""
-    from smartcard.System import readers        # late: the chip and `--help` work without pcscd
-
-    from .drivers.sle4442_acs import Sle4442AcsDriver
+    from .drivers.sle4442_acs import card_serial
+    from .reader_chip import find_reader
     try:
-        reader = next((r for r in readers() if str(r) == reader_name(port)), None)
-    except Exception:                           # pyscard raises its own classes (no pcscd...)
+        return card_serial(find_reader(reader_name(port)))
+    except CardError:                           # no pcscd, or no such reader
         return None
-    if reader is None:
-        return None
-    driver = Sle4442AcsDriver(reader)
-    try:
-        driver.connect()
-        return driver.serial().hex()
-    except CardError:
-        return ''
-    finally:
-        driver.disconnect()
 
 
 def check_slot_free(port, grace=2.0):

@@ -85,3 +85,15 @@ class Sle4442AcsDriver(CardDriver):
     def burn_protection(self, address, data):
         """Write-protect bytes of the first 32 for good (they must already hold `data`)."""
         self._transmit([0xFF, 0xD1, 0x00, address, len(data), *data], "burn protection")
+
+
+def card_serial(reader):
+    """The serial (hex) of the SLE4442 in `reader`, '' when there is no card (or no answer)."""
+    driver = Sle4442AcsDriver(reader)
+    try:
+        driver.connect()
+        return driver.serial().hex()
+    except CardError:
+        return ''
+    finally:
+        driver.disconnect()
