@@ -36,7 +36,7 @@ done
 # ends by itself a minute after its last client (--auto-exit).
 SERIAL=3101010000000001
 READER="Virtual PCD 00 00"
-if ! pgrep -x pcscd >/dev/null; then
+if ! pgrep -x -r R,S,D pcscd >/dev/null; then       # (a stopped pcscd may linger as a zombie)
   nohup pcscd --foreground --auto-exit >"$RUN/pcscd.log" 2>&1 &
   sleep 1.5
 fi

@@ -39,14 +39,21 @@ TEST_READER = reader_name(TEST_VPCD_PORT)          # "Virtual PCD 00 01"
 
 
 def ensure_pcscd(cls):
-    """Start pcscd for the tests unless it already runs. It is shared with the demo (`make
-    run`): it is never stopped under it, and ends by itself a minute after its last client
-    (--auto-exit; this test process stays one until it exits)."""
-    if subprocess.run(['pgrep', '-x', 'pcscd'], capture_output=True).returncode != 0:
-        subprocess.Popen([shutil.which('pcscd') or '/usr/sbin/pcscd', '--foreground', '--auto-exit'],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        time.sleep(1.5)
-    card_in_slot(TEST_VPCD_PORT)            # become a client at once (pyscard keeps its context)
+    """Make sure pcscd answers, with vpcd's readers. It is shared with the demo (`make run`):
+    started as a daemon (it forks itself away, so the test runner, which ends the children it
+    finds after a test class, leaves it alone), never stopped under the demo, and it ends by
+    itself a minute after its last client (--auto-exit; this test process stays one until it
+    exits)."""
+    if card_in_slot(TEST_VPCD_PORT) is not None:
+        return
+    subprocess.run([shutil.which('pcscd') or '/usr/sbin/pcscd', '--auto-exit'], check=False,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 15
+    while card_in_slot(TEST_VPCD_PORT) is None:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"pcscd does not answer with the reader {TEST_READER!r} "
+                                 "(is vsmartcard-vpcd installed?)")
+        time.sleep(0.3)
 
 
 def insert_test_card(chip, **kwargs):

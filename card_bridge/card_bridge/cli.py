@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from . import client, config
+from .drivers import list_readers
 from .drivers.base import CardError
 from .drivers.sle4442_acs import Sle4442AcsDriver, card_serial
 from .protocol import JobGuard, JobRefused
@@ -26,9 +27,7 @@ from .runner import run_job
 _logger = logging.getLogger('card_bridge')
 
 
-def _readers():
-    from smartcard.System import readers  # imported late: `pair` and `--help` work without pcscd
-    return readers()
+_readers = list_readers
 
 
 def _pick_reader(name=None):

@@ -5,17 +5,14 @@ meter's card slot does: alone (exclusive PC/SC access: meanwhile a bridge on the
 sees no card), and powering the card off when it is done with it."""
 import time
 
+from .drivers import list_readers
 from .drivers.base import CardError
 from .drivers.sle4442_acs import Sle4442AcsDriver
 
 
 def find_reader(name):
     """The PC/SC reader called exactly `name`, or a CardError that lists the readers."""
-    from smartcard.System import readers        # late: importing this module needs no pcscd
-    try:
-        found = readers()
-    except Exception as error:                  # pyscard raises its own classes (no pcscd...)
-        raise CardError(f"cannot list the PC/SC readers (is pcscd running?): {error}") from error
+    found = list_readers()
     for reader in found:
         if str(reader) == name:
             return reader
