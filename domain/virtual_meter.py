@@ -1,5 +1,9 @@
 """A virtual prepaid meter that does with a card what a real one does.
 
+A card here is anything with the chip's commands (read, read_error_counter, present_psc,
+write, power_off): card_bridge.sle4442.VirtualSle4442 itself, or card_bridge.reader_chip's
+ReaderChip for a card in a PC/SC reader (the demo's `make meter`, scripts/virtual_meter.py).
+
 On insertion (`insert(card)`) the meter reads the whole card and decodes it with the keys of
 its station (a real meter holds its station's master keys, every key version; the card says
 which one it was written with). Then, for a **purchase card**, it checks the station, the
@@ -28,7 +32,7 @@ money-credit meter the credit is money and energy costs the card's price.
 Refusals raise `MeterRefused` (code, translatable message, params), or `CardRefused` from
 the decoder; the card and the meter are then left as they were.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
 
 from . import card_format
@@ -39,6 +43,7 @@ from .messages import _lt
 
 STATUS_OK = STATUS_NORMAL
 ZERO = Decimal(0)
+_NOT_KEPT = ('key_lookup', 'log')
 
 
 class MeterRefused(Exception):
@@ -86,6 +91,30 @@ class VirtualMeter:
     clock: int = 0                        # meter time, seconds; each insertion ticks it
     log: list = field(default_factory=list)
 
+    # --- keeping a meter between runs (the demo's `make meter`) ------------------------------
+    def to_state(self):
+        """The meter's settings and registers as JSON-ready values (not its keys, not its log)."""
+        state = {}
+        for spec in fields(self):
+            if spec.name in _NOT_KEPT:
+                continue
+            value = getattr(self, spec.name)
+            state[spec.name] = value.hex() if isinstance(value, bytes) else \
+                str(value) if isinstance(value, Decimal) else value
+        return state
+
+    @classmethod
+    def from_state(cls, state, key_lookup):
+        """The meter `to_state` kept, holding the station's keys again."""
+        values = {}
+        for spec in fields(cls):
+            if spec.name in _NOT_KEPT or spec.name not in state:
+                continue
+            value = state[spec.name]
+            values[spec.name] = bytes.fromhex(value) if spec.type is bytes else \
+                Decimal(value) if spec.type is Decimal else value
+        return cls(key_lookup=key_lookup, **values)
+
     # --- metering ------------------------------------------------------------------------
     def consume(self, energy):
         """Use `energy` kWh; beyond zero credit it accrues as over-zero (relay fault)."""
@@ -111,12 +140,12 @@ class VirtualMeter:
 
     # --- cards -----------------------------------------------------------------------------
     def insert(self, card):
-        """Insert a VirtualSle4442; returns the net credit added (0 for a consumed or special
+        """Insert a card; returns the net credit added (0 for a consumed or special
         card). Raises MeterRefused or CardRefused (card and meter unchanged)."""
         return self.insert_card(card).credited
 
     def insert_card(self, card):
-        """Insert a VirtualSle4442; returns an InsertResult."""
+        """Insert a card; returns an InsertResult."""
         raw = card.read(0, card_format.CARD_SIZE)
         decoded = card_format.decode(raw, self.key_lookup)
         image = decoded.image

@@ -30,23 +30,31 @@ for _ in $(seq 120); do
 done
 [ "$code" = 200 ] || { echo "Odoo did not answer; see $RUN/odoo.log"; tail -20 "$RUN/odoo.log"; exit 1; }
 # The card bridge on a virtual reader: pcscd with vpcd, a virtual SLE4442, the bridge paired
-# with the demo database; Li Na's card is written onto the virtual card through it.
+# with the demo database; Li Na's card is written onto the virtual card through it. The demo
+# takes vpcd's first slot (TCP 35963, "Virtual PCD 00 00"); the tests take the second one.
+# pcscd is shared with the tests: whoever starts it leaves it running for the other, and it
+# ends by itself a minute after its last client (--auto-exit).
 SERIAL=3101010000000001
-if ! pgrep -x pcscd >/dev/null; then
-  nohup pcscd --foreground >"$RUN/pcscd.log" 2>&1 &
-  echo $! >"$RUN/pcscd.pid"
+READER="Virtual PCD 00 00"
+if ! pgrep -x -r R,S,D pcscd >/dev/null; then       # (a stopped pcscd may linger as a zombie)
+  nohup pcscd --foreground --auto-exit >"$RUN/pcscd.log" 2>&1 &
   sleep 1.5
 fi
 new_card=$([ -f "$RUN/demo_card.bin" ] || echo 1)
-nohup "$VENV/bin/card-bridge" emulate --state "$RUN/demo_card.bin" --serial "$SERIAL" >"$RUN/emulate.log" 2>&1 &
+nohup "$VENV/bin/card-bridge" emulate --state "$RUN/demo_card.bin" --serial "$SERIAL" --port 35963 >"$RUN/emulate.log" 2>&1 &
 echo $! >"$RUN/emulate.pid"
+sleep 1
+# the emulator refuses a slot that already holds a card (another emulator, an old test run)
+kill -0 "$(cat "$RUN/emulate.pid")" 2>/dev/null || { echo "[run] the virtual card did not start:"; tail -5 "$RUN/emulate.log"; exit 1; }
 code=$(DEMO_ACTION=pair odoo shell -c "$CONF" -d "$DB" --no-http --log-level=warn <"$ADDON_DIR/scripts/demo_bridge.py" 2>/dev/null \
        | sed -n 's/^PAIRING_CODE=//p')
 "$VENV/bin/card-bridge" --config "$RUN/bridge.json" pair "http://127.0.0.1:$PORT" "$code" --name demo-workstation
-nohup "$VENV/bin/card-bridge" --config "$RUN/bridge.json" run --reader "Virtual PCD 00 00" >"$RUN/bridge.log" 2>&1 &
+nohup "$VENV/bin/card-bridge" --config "$RUN/bridge.json" run --reader "$READER" >"$RUN/bridge.log" 2>&1 &
 echo $! >"$RUN/bridge.pid"
-DEMO_ACTION=issue DEMO_CARD_SERIAL=$SERIAL DEMO_NEW_CARD=$new_card odoo shell -c "$CONF" -d "$DB" --no-http --log-level=warn \
-  <"$ADDON_DIR/scripts/demo_bridge.py" 2>/dev/null | grep queued || true
+if DEMO_ACTION=issue DEMO_CARD_SERIAL=$SERIAL DEMO_NEW_CARD=$new_card odoo shell -c "$CONF" -d "$DB" --no-http \
+    --log-level=warn <"$ADDON_DIR/scripts/demo_bridge.py" 2>/dev/null | grep queued; then
+  rm -f "$RUN/meter.json"     # a card issued anew goes into a new meter (`make meter`)
+fi
 
 cat <<MSG
 
@@ -55,8 +63,10 @@ cat <<MSG
     admin    / admin      administrator (all rights, card keys, stations)
     manager  / manager    vending manager (tariffs, refunds, reissues, reports)
     operator / operator   vending operator (sells, opens accounts, reads cards)
-  Card bridge: paired as "Demo workstation", running on the virtual reader "Virtual PCD 00 00"
+  Card bridge: paired as "Demo workstation", running on the virtual reader "$READER"
   with a virtual card ($SERIAL, Li Na) kept in $RUN/demo_card.bin (log: $RUN/bridge.log).
+  After a sale, put the card into Li Na's meter with: make meter [CONSUME=10]
+  (then Read Card at the POS shows what the meter wrote back, and she can buy again).
   Stop it all with: make stop
 
 MSG

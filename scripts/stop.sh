@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `make stop`: stop what `make run` started.
+# `make stop`: stop what `make run` started. pcscd is left to the tests that may share it: it
+# ends by itself a minute after its last client (run.sh starts it with --auto-exit).
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
-for name in bridge emulate odoo pcscd; do
+for name in bridge emulate odoo; do
   pidfile="$RT/run/$name.pid"
   [ -f "$pidfile" ] || continue
   pid=$(cat "$pidfile")

@@ -10,6 +10,8 @@ from unittest.mock import patch
 from odoo.tests import TransactionCase, new_test_user
 from odoo.tools import config
 
+from card_bridge.vpcd import SlotTaken, VpcdCard, card_in_slot, check_slot_free, reader_name, wait_for_card
+
 OPERATOR = 'prepaid_electricity.prepaid_electricity_group_operator'
 MANAGER = 'prepaid_electricity.prepaid_electricity_group_manager'
 ADMIN = 'prepaid_electricity.prepaid_electricity_group_admin'
@@ -30,15 +32,42 @@ def use_card_keys(cls, keys):
     return path
 
 
+# The tests' own vpcd slot: vpcd offers two (TCP 35963 and 35964); the demo (`make run`) keeps
+# the first, so that the tests and the demo never read each other's card.
+TEST_VPCD_PORT = 35964
+TEST_READER = reader_name(TEST_VPCD_PORT)          # "Virtual PCD 00 01"
+
+
 def ensure_pcscd(cls):
-    """Start pcscd for the test class unless it already runs (then it is stopped at class cleanup)."""
-    if subprocess.run(['pgrep', '-x', 'pcscd'], capture_output=True).returncode == 0:
+    """Make sure pcscd answers, with vpcd's readers. It is shared with the demo (`make run`):
+    started as a daemon (it forks itself away, so the test runner, which ends the children it
+    finds after a test class, leaves it alone), never stopped under the demo, and it ends by
+    itself a minute after its last client (--auto-exit; this test process stays one until it
+    exits)."""
+    if card_in_slot(TEST_VPCD_PORT) is not None:
         return
-    pcscd = subprocess.Popen([shutil.which('pcscd') or '/usr/sbin/pcscd', '--foreground'],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(1.5)
-    cls.addClassCleanup(pcscd.wait, 10)
-    cls.addClassCleanup(pcscd.terminate)
+    subprocess.run([shutil.which('pcscd') or '/usr/sbin/pcscd', '--auto-exit'], check=False,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 15
+    while card_in_slot(TEST_VPCD_PORT) is None:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"pcscd does not answer with the reader {TEST_READER!r} "
+                                 "(is vsmartcard-vpcd installed?)")
+        time.sleep(0.3)
+
+
+def insert_test_card(chip, **kwargs):
+    """Plug `chip` into the tests' vpcd slot and wait until pcscd sees it there. A slot that
+    already holds another card is refused with the reason (SlotTaken), instead of the test
+    reading the wrong card."""
+    check_slot_free(TEST_VPCD_PORT)
+    card = VpcdCard(chip, port=TEST_VPCD_PORT, **kwargs).insert()
+    try:
+        wait_for_card(TEST_VPCD_PORT, chip.serial.hex())
+    except SlotTaken:
+        card.remove()
+        raise
+    return card
 
 
 def make_account(env, station_code, meter_number, customer='Customer', price=2.0):

@@ -23,10 +23,10 @@ from card_bridge.vpcd import VpcdCard
 from ..domain import card_format
 from ..domain.sle4442 import VirtualSle4442
 from ..domain.virtual_meter import VirtualMeter
-from .common import ensure_pcscd, make_account, use_card_keys
+from .common import TEST_READER, TEST_VPCD_PORT, ensure_pcscd, make_account, use_card_keys
 
 _logger = logging.getLogger(__name__)
-READER = 'Virtual PCD 00 00'
+READER = TEST_READER     # the tests' vpcd slot: the demo (`make run`) keeps the first
 STATION = '525252'
 METER = '000052525252'
 MASTER = '0123456789abcdeffedcba9876543210'
@@ -80,7 +80,7 @@ class TestPosVendingTour(TestPointOfSaleHttpCommon):
 
     def insert_card(self, **kwargs):
         self.remove_card()
-        self.card = VpcdCard(self.chip, **kwargs).insert()
+        self.card = VpcdCard(self.chip, port=TEST_VPCD_PORT, **kwargs).insert()
         self.wait_for_card()
 
     @staticmethod
@@ -118,7 +118,7 @@ class TestPosVendingTour(TestPointOfSaleHttpCommon):
                 self.reinsert_after_pull = False
                 self.card.remove()
                 time.sleep(0.6)     # let vpcd notice the old link is gone
-                self.card = VpcdCard(self.chip).insert()
+                self.card = VpcdCard(self.chip, port=TEST_VPCD_PORT).insert()
                 self.wait_for_card()
             time.sleep(0.2)
 

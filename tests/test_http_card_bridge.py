@@ -1,27 +1,35 @@
 """End to end through real pcscd + vpcd + pyscard: the card bridge pairs with this server,
-polls it over HTTP and runs the jobs it signed on a virtual SLE4442 in the Virtual PCD reader."""
+polls it over HTTP and runs the jobs it signed on a virtual SLE4442 in the tests' Virtual PCD
+reader (vpcd's second slot: the demo of `make run` keeps the first)."""
 import json
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from decimal import Decimal
+from pathlib import Path
 from unittest.mock import patch
 
 import requests
 
+from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
+from odoo.tools import config
 
 from card_bridge import client as bridge_client
 from card_bridge import cli
 from card_bridge.cli import serve
 from card_bridge.protocol import JobGuard, request_headers
-from card_bridge.vpcd import VpcdCard
+from card_bridge.sle4442 import VirtualSle4442
+from card_bridge.vpcd import SlotTaken, VpcdCard, wait_for_card
 
 from ..domain import card_crypto, card_format
-from ..domain.sle4442 import VirtualSle4442
-from .common import ensure_pcscd, make_account, use_card_keys
+from .common import TEST_READER, TEST_VPCD_PORT, ensure_pcscd, insert_test_card, make_account, use_card_keys
 
-READER = 'Virtual PCD 00 00'
+READER = TEST_READER
+METER_SCRIPT = Path(__file__).resolve().parents[1] / 'scripts' / 'virtual_meter.py'
 MASTER = '00112233445566778899aabbccddeeff'
 
 
@@ -32,7 +40,7 @@ class TestCardBridgeEndToEnd(HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         ensure_pcscd(cls)
-        use_card_keys(cls, {'515151': {'1': MASTER}})
+        cls.key_file = use_card_keys(cls, {'515151': {'1': MASTER}})
 
     def setUp(self):
         super().setUp()
@@ -53,8 +61,7 @@ class TestCardBridgeEndToEnd(HttpCase):
         if self.card:
             self.card.remove()
             time.sleep(0.6)
-        self.card = VpcdCard(self.chip, **kwargs).insert()
-        time.sleep(1.0)   # pcscd polls vpcd about every 400 ms
+        self.card = insert_test_card(self.chip, **kwargs)
 
     @contextmanager
     def over_http(self):
@@ -222,3 +229,76 @@ class TestCardBridgeEndToEnd(HttpCase):
         self.assertEqual(runs, [job.id])
         self.assertEqual(job.state, 'done')
         self.assertEqual(self.vend.state, 'written')
+
+    # ------------------------------------------------------------------ the demo's meter
+    def run_meter(self, state, consume):
+        """`make meter` on the tests' reader: the card goes into the customer's virtual meter."""
+        done = subprocess.run(
+            [sys.executable, str(METER_SCRIPT), '--config', config['config'], '--state', str(state),
+             '--reader', READER, '--keys', self.key_file, '--consume', consume],
+            capture_output=True, text=True, timeout=120)
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        return done.stdout
+
+    def read_card_through_bridge(self, server, guard):
+        """Read Card, as the POS asks for it: a read job through the bridge, then the server
+        takes in the card (and the meter's write-back on it)."""
+        read = self.env['prepaid.card.job']._create_for(self.bridge, 'read')
+        self.run_bridge_once(server, guard)
+        self.assertEqual(read.state, 'done', read.error)
+        result = self.env['prepaid.card']._read_card(bytes.fromhex(read.raw))
+        self.env.flush_all()
+        return result
+
+    def test_sell_meter_read_card_and_sell_again(self):
+        """The demo's whole cycle: sell -> the card goes into the meter -> Read Card keeps the
+        write-back -> the next sale is made and written, and the meter loads it too."""
+        server, guard = self.paired()
+        self.insert()
+        self.env['prepaid.card.job']._create_for(self.bridge, 'write',
+                                                 self.account._issue_card(self.chip.serial.hex()), self.vend)
+        self.run_bridge_once(server, guard)
+        self.assertEqual(self.vend.state, 'written')
+        with self.assertRaisesRegex(UserError, 'still on the card'):      # what the demo used to end at
+            self.account._vend('energy', Decimal('50'))
+        folder = tempfile.TemporaryDirectory()
+        self.addCleanup(folder.cleanup)
+        state = Path(folder.name) / 'meter.json'
+
+        # a new meter (holding its preset) uses 10 kWh, then loads the 61 kWh less the preset
+        output = self.run_meter(state, '10')
+        self.assertIn('new meter 515100000001', output)
+        self.assertTrue(state.exists())
+        self.read_card_through_bridge(server, guard)
+        writeback = self.env['prepaid.card.writeback'].search([('account_id', '=', self.account.id)])
+        self.assertEqual(len(writeback), 1)
+        self.assertEqual((writeback.remaining_energy, writeback.total_consumption, writeback.insert_count),
+                         (51.0, 10.0, 1))
+        self.assertFalse(self.account.is_credit_valid)
+        self.assertEqual(self.account.remaining_energy, 51.0)
+
+        # the next sale is made and written onto the card
+        second = self.account._vend('energy', Decimal('50'))
+        second._queue_card_write(self.bridge)
+        self.run_bridge_once(server, guard)
+        self.assertEqual(second.state, 'written')
+
+        # the same meter (kept between runs) uses 5 kWh and loads purchase 2
+        output = self.run_meter(state, '5')
+        self.assertIn('purchase 2 loaded', output)
+        self.read_card_through_bridge(server, guard)
+        latest = self.env['prepaid.card.writeback'].search([('account_id', '=', self.account.id)], limit=1)
+        self.assertEqual((latest.remaining_energy, latest.total_consumption, latest.insert_count),
+                         (96.0, 15.0, 2))
+        self.assertEqual(self.account.remaining_energy, 96.0)
+        self.assertFalse(self.account.is_credit_valid)
+
+    def test_a_taken_test_slot_is_refused_with_the_reason(self):
+        """Another virtual card in the tests' vpcd slot (e.g. `card-bridge emulate --port 35964`):
+        the test says so instead of reading that card."""
+        other = VpcdCard(VirtualSle4442(serial=bytes.fromhex('0909090909090909')), port=TEST_VPCD_PORT).insert()
+        self.addCleanup(other.remove)
+        wait_for_card(TEST_VPCD_PORT, '0909090909090909')
+        with self.assertRaisesRegex(SlotTaken, 'already holds the virtual card 0909090909090909'):
+            self.insert()
+        self.assertIsNone(self.card)

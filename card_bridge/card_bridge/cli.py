@@ -18,17 +18,16 @@ import time
 from pathlib import Path
 
 from . import client, config
+from .drivers import list_readers
 from .drivers.base import CardError
-from .drivers.sle4442_acs import Sle4442AcsDriver
+from .drivers.sle4442_acs import Sle4442AcsDriver, card_serial
 from .protocol import JobGuard, JobRefused
 from .runner import run_job
 
 _logger = logging.getLogger('card_bridge')
 
 
-def _readers():
-    from smartcard.System import readers  # imported late: `pair` and `--help` work without pcscd
-    return readers()
+_readers = list_readers
 
 
 def _pick_reader(name=None):
@@ -41,15 +40,7 @@ def _pick_reader(name=None):
     raise CardError(f"no reader named {name!r}; readers: {', '.join(map(str, found))}")
 
 
-def _card_serial(reader):
-    driver = Sle4442AcsDriver(reader)
-    try:
-        driver.connect()
-        return driver.serial().hex()
-    except CardError:
-        return ''
-    finally:
-        driver.disconnect()
+_card_serial = card_serial
 
 
 def serve(server, guard, reader_name=None, wait=20, once=False):
@@ -94,7 +85,8 @@ def main(argv=None):
     emulate.add_argument('--state', type=Path, help="file keeping the card's memory between runs")
     emulate.add_argument('--serial', help="card serial, 16 hex digits (new card)")
     emulate.add_argument('--host', default='127.0.0.1')
-    emulate.add_argument('--port', type=int, default=35963)
+    emulate.add_argument('--port', type=int, default=35963,
+                         help="vpcd slot: 35963 = reader \"Virtual PCD 00 00\", 35964 = \"Virtual PCD 00 01\"")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format='%(asctime)s %(levelname)s %(message)s')
@@ -127,12 +119,14 @@ def main(argv=None):
             server.poll(wait=0)
             print(json.dumps({'server': values['url'], 'bridge_id': values['bridge_id'], 'server_answers': True}))
         elif args.command == 'emulate':
-            from .vpcd import VpcdCard, load_chip_class
-            chip_class = load_chip_class()
+            from .sle4442 import VirtualSle4442
+            from .vpcd import VpcdCard, check_slot_free
             if args.state and args.state.exists():
-                chip = chip_class.from_bytes(args.state.read_bytes())
+                chip = VirtualSle4442.from_bytes(args.state.read_bytes())
             else:
-                chip = chip_class(serial=bytes.fromhex(args.serial) if args.serial else None)
+                chip = VirtualSle4442(serial=bytes.fromhex(args.serial) if args.serial else None)
+            if args.host in ('127.0.0.1', 'localhost'):
+                check_slot_free(args.port)
             card = VpcdCard(chip, args.host, args.port)
             signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))   # keep the card's state on `make stop`
             print(f"virtual card {chip.serial.hex()} inserted into vpcd at {args.host}:{args.port}")

@@ -1,30 +1,72 @@
 """A virtual SLE4442 card for pcscd's vpcd driver (Debian's vsmartcard-vpcd): development,
 tests and the demo only, never on a POS (vpcd listens on every interface).
 
-The card connects to vpcd (TCP 35963). Each message is a 2-byte big-endian length and a
-payload; a 1-byte payload is a control (00 power off, 01 on, 02 reset, 04 send the ATR),
-anything else is an APDU that gets one response. The chip itself is the project's virtual
-SLE4442 (domain/sle4442.py of the addon, loaded from the repository this package sits in);
-this module answers the ACS pseudo-APDUs a reader would turn into chip commands."""
-import importlib.util
+vpcd offers two card slots: TCP 35963 is the reader "Virtual PCD 00 00" (the demo's card) and
+35964 is "Virtual PCD 00 01" (the tests' card). The card connects to its slot's port. Each
+message is a 2-byte big-endian length and a payload; a 1-byte payload is a control (00 power
+off, 01 on, 02 reset, 04 send the ATR), anything else is an APDU that gets one response. The
+chip is card_bridge.sle4442; this module answers the ACS pseudo-APDUs a reader would turn into
+chip commands."""
 import logging
 import socket
 import struct
 import threading
-from pathlib import Path
+import time
+
+from .drivers.base import CardError
 
 _logger = logging.getLogger(__name__)
 ATR = bytes.fromhex('3B04A2131091')
 OK = b'\x90\x00'
 EC_BITS = {3: 0x07, 2: 0x03, 1: 0x01, 0: 0x00}
+FIRST_PORT = 35963
 
 
-def load_chip_class():
-    path = Path(__file__).resolve().parents[2] / 'domain' / 'sle4442.py'
-    spec = importlib.util.spec_from_file_location('prepaid_virtual_sle4442', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.VirtualSle4442
+def reader_name(port):
+    """The PC/SC reader name of vpcd's slot on `port` (35963 -> "Virtual PCD 00 00")."""
+    return f'Virtual PCD 00 {port - FIRST_PORT:02d}'
+
+
+class SlotTaken(CardError):
+    """Another virtual card already sits in this vpcd slot."""
+
+
+def card_in_slot(port):
+    """The serial (hex) of the card pcscd sees in vpcd's slot on `port`, '' for an empty slot,
+    None when pcscd or the reader cannot be asked."""
+    from .drivers.sle4442_acs import card_serial
+    from .reader_chip import find_reader
+    try:
+        return card_serial(find_reader(reader_name(port)))
+    except CardError:                           # no pcscd, or no such reader
+        return None
+
+
+def check_slot_free(port, grace=2.0):
+    """Refuse to plug a card into a slot that already holds one: vpcd serves one card per slot
+    and would leave the second waiting unseen (a test would then read the other card). A card
+    just pulled out gets `grace` seconds to be gone."""
+    deadline = time.monotonic() + grace
+    while (serial := card_in_slot(port)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if serial:
+        raise SlotTaken(
+            f"vpcd slot {port - FIRST_PORT} (TCP {port}, reader \"{reader_name(port)}\") already holds the "
+            f"virtual card {serial}: another `card-bridge emulate` or test run is using it")
+
+
+def wait_for_card(port, serial, timeout=20):
+    """Wait until pcscd sees the card `serial` (hex) in vpcd's slot on `port` (pcscd polls
+    vpcd about every 400 ms, slower on a busy machine)."""
+    deadline = time.monotonic() + timeout
+    seen = None
+    while time.monotonic() < deadline:
+        seen = card_in_slot(port)
+        if seen == serial:
+            return
+        time.sleep(0.3)
+    raise SlotTaken(f"pcscd does not see the virtual card {serial} in \"{reader_name(port)}\" "
+                    f"(it sees {seen or 'no card'}): is another virtual card holding TCP {port}?")
 
 
 class VpcdCard:

@@ -3,8 +3,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from odoo.addons.prepaid_electricity.domain import sle4442
-from odoo.addons.prepaid_electricity.domain.sle4442 import TRANSPORT_PSC, VirtualSle4442
+from card_bridge import sle4442
+from card_bridge.sle4442 import TRANSPORT_PSC, VirtualSle4442
 
 SERIAL = bytes.fromhex('1020304050607080')
 PSC = b'\x12\x34\x56'

@@ -223,3 +223,25 @@ def test_money_credit_meter():
     assert m.remaining == D('94.72')
     m.insert(card)
     assert read(card).write_back.remaining == D('94.72')
+
+
+def test_a_kept_meter_goes_on_where_it_stopped():
+    """`make meter` keeps the meter between runs (to_state / from_state): a restored meter has
+    the same registers and takes the next purchase, not the same one twice."""
+    import json
+    m, card = meter(remaining=D(20)), new_card()
+    write(card, image(sequence=1, credit='61'))
+    m.consume(D('7.5'))
+    m.insert(card)
+    kept = meter_from(json.loads(json.dumps(m.to_state())))
+    assert kept.to_state() == m.to_state()
+    assert (kept.remaining, kept.total_consumption, kept.last_sequence, kept.last_card_serial, kept.clock) == \
+        (D('53.50'), D('7.5'), 1, card.serial, 1)
+    assert kept.insert(card) == 0                                       # purchase 1 is not loaded twice
+    write(card, image(sequence=2, credit='10'))
+    assert kept.insert(card) == D('10')
+    assert read(card).write_back.remaining == D('63.50')
+
+
+def meter_from(state):
+    return VirtualMeter.from_state(state, key_lookup)

@@ -17,11 +17,16 @@ class Sle4442AcsDriver(CardDriver):
         self.reader = reader
         self.connection = None
 
-    def connect(self):
+    def connect(self, exclusive=False):
+        """Connect (shared with other PC/SC clients, or `exclusive`ly) and select the card type."""
+        mode = None
+        if exclusive:
+            from smartcard.scard import SCARD_SHARE_EXCLUSIVE
+            mode = SCARD_SHARE_EXCLUSIVE
         # Keep the connection object: pyscard's connect() fails when it is garbage-collected.
         self.connection = self.reader.createConnection()
         try:
-            self.connection.connect()
+            self.connection.connect(mode=mode)
         except Exception as error:  # pyscard raises its own exception classes per platform
             raise CardError(f"no card in {self.reader}: {error}") from error
         self._transmit(SELECT_SLE4442, "select SLE4442")
@@ -80,3 +85,15 @@ class Sle4442AcsDriver(CardDriver):
     def burn_protection(self, address, data):
         """Write-protect bytes of the first 32 for good (they must already hold `data`)."""
         self._transmit([0xFF, 0xD1, 0x00, address, len(data), *data], "burn protection")
+
+
+def card_serial(reader):
+    """The serial (hex) of the SLE4442 in `reader`, '' when there is no card (or no answer)."""
+    driver = Sle4442AcsDriver(reader)
+    try:
+        driver.connect()
+        return driver.serial().hex()
+    except CardError:
+        return ''
+    finally:
+        driver.disconnect()
