@@ -1,5 +1,7 @@
 from odoo import api, models
 
+from ..tools import count_print
+
 
 class ReportVendReceipt(models.AbstractModel):
     """A vend has one receipt: the first print is the original, every later print says it is
@@ -12,10 +14,7 @@ class ReportVendReceipt(models.AbstractModel):
     @api.model
     def _get_report_values(self, docids, data=None):
         vends = self.env['prepaid.vend'].browse(docids)
-        copies = {vend.id: vend.receipt_print_count > 0 for vend in vends}
-        for vend in vends:
-            # sudo: printing counts the print on a read-only record
-            vend.sudo().receipt_print_count += 1
+        copies = count_print(vends, 'receipt_print_count')
         return {'doc_ids': docids, 'doc_model': 'prepaid.vend', 'docs': vends, 'copies': copies,
                 'rewrites': self._rewrites(vends)}
 

@@ -42,7 +42,10 @@ class TestPosScreenTour(TestPointOfSaleHttpCommon):
         station = li.station_id
         env['prepaid.template'].create({'name': 'Flats', 'station_id': station.id, 'is_default': True,
                                         'meter_type_id': li.meter_type_id.id, 'tariff_id': li.tariff_id.id})
-        cls.main_pos_config.prepaid_station_id = station
+        # a vending till: its grid shows only an (empty) category of its own, as in the demo
+        cls.main_pos_config.write({
+            'prepaid_station_id': station.id, 'limit_categories': True,
+            'iface_available_categ_ids': [Command.set(env['pos.category'].create({'name': 'Electricity'}).ids)]})
         # Wang Wei: opened in the backend with his first purchase, his card not issued yet
         meter = env['prepaid.meter'].create({'number': '000053530002', 'meter_type_id': li.meter_type_id.id})
         wang = env['prepaid.account'].create({

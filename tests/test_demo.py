@@ -9,7 +9,7 @@ TILLS = 'point_of_sale.action_pos_config_kanban'
 
 def backend_reconciliation(env, company, day):
     return env['prepaid.reconciliation.report'].search(
-        [('company_id', '=', company.id), ('date', '=', day), ('source', '=', 'Backend')])
+        [('company_id', '=', company.id), ('date', '=', day), ('source', '=', 'backend')])
 
 
 @tagged('post_install', '-at_install')
@@ -39,6 +39,8 @@ class TestDemoData(TransactionCase):
         self.assertEqual(methods['Cash'].journal_id.type, 'cash')
         self.assertTrue(methods['Cash'].is_cash_count)
         self.assertEqual(methods['Bank Card'].journal_id.type, 'bank')
+        station = self.env.ref('prepaid_electricity.prepaid_station_demo')
+        self.assertEqual(station.cash_journal_id, methods['Cash'].journal_id)   # the chart's Cash
         # the grid: nothing but our own category; Odoo's demo shops are put away
         grid = self.env['product.template'].search(
             self.env['product.template']._load_pos_data_domain({}, till))
@@ -56,7 +58,7 @@ class TestDemoData(TransactionCase):
         self.assertEqual(len(vend), 1)
         self.assertEqual(vend.payment_id.state, 'in_process')   # posted, waiting for the bank
         self.assertEqual(vend.payment_id.amount, vend.amount_due)
-        self.assertEqual(vend.payment_id.journal_id.type, 'cash')
+        self.assertEqual(vend.payment_id.journal_id, vend.station_id.cash_journal_id)
         self.env.invalidate_all()
         day, = backend_reconciliation(self.env, vend.company_id, vend.date.date()).mapped('difference') or [None]
         self.assertEqual(day, 0.0)

@@ -104,6 +104,7 @@ class TestMeaningsInChinese(PrepaidCommon):
         with freeze_time(datetime(2025, 3, 10, 4, 0)):
             account = self.open_account()
             self.insert_card(account)
+        with freeze_time(datetime(2025, 3, 10, 5, 0)):    # the refund after the sale
             self.env['prepaid.account.refund'].with_user(self.manager).create({
                 'account_id': account.id, 'refund_energy': 10}).action_confirm()
         self.env.flush_all()

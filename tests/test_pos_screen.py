@@ -194,8 +194,9 @@ class TestPosVendingScreen(PrepaidCommon):
         self.env.flush_all()
         recent = self.screen.account_summary(self.pos_config.id, self.account.id)['recent_vends']
         self.assertEqual([(row['energy'], row['amount'], row['state_label']) for row in recent],
-                         [(5.0, 10.0, 'Waiting for Card Write'), (4.0, 8.0, 'Waiting for Card Write'), (3.0, 6.0, 'Waiting for Card Write'),
-                          (2.0, 4.0, 'Waiting for Card Write'), (1.0, 2.0, 'Waiting for Card Write')])
+                         # the last one waits for its write; the others reached the meter
+                         [(5.0, 10.0, 'Waiting for Card Write'), (4.0, 8.0, 'Written'), (3.0, 6.0, 'Written'),
+                          (2.0, 4.0, 'Written'), (1.0, 2.0, 'Written')])
         self.assertTrue(all(row['date'] for row in recent))
 
     def test_buying_is_not_offered_while_it_would_be_refused(self):

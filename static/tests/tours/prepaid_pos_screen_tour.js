@@ -38,6 +38,14 @@ registry.category("web_tour.tours").add("prepaid_electricity_pos_screen", {
         [
             Chrome.startPoS(),
             Dialog.confirm(),
+            {
+                content: "the empty grid of a vending till points at vending, not at Odoo's sample data",
+                trigger: ".o_prepaid_nocontent .btn-primary",
+            },
+            {
+                content: "and nothing else of Odoo's empty grid",
+                trigger: ".product-screen:not(:has(.o_view_nocontent:not(.o_prepaid_nocontent)))",
+            },
             { content: "open the vending screen", trigger: ".o_prepaid_sell_button", run: "click" },
             isOnOneLine(".o_prepaid_search_button"),
             isOnOneLine(".o_prepaid_read_card"),
