@@ -171,10 +171,13 @@ class TestSuspendAndRefund(CardCase):
         self.assertNotIn('COPY', first)
         pdf = report.with_user(self.manager).with_context(force_report_rendering=True)._render_qweb_pdf(
             report.report_name, refund.ids)[0]
-        text = ''.join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
-        self.assertIn('COPY', text)
-        self.assertIn(refund.slip_number, text)
-        self.assertEqual(refund.slip_print_count, 2)
+        self.assertEqual(len(PdfReader(io.BytesIO(pdf)).pages), 1)
+        # the PDF's text layer depends on the fonts wkhtmltopdf gets (a running server serves
+        # the web fonts, drawn as outlines): the copy mark is checked on the next print's HTML
+        again = str(report.with_user(self.manager)._render_qweb_html(report.report_name, refund.ids)[0])
+        self.assertIn('COPY', again)
+        self.assertIn(refund.slip_number, again)
+        self.assertEqual(refund.slip_print_count, 3)
         with self.assertRaisesRegex(UserError, 'audit trail'):
             refund.write({'refund_amount': 0})
         with self.assertRaisesRegex(UserError, 'refund slip'):
