@@ -12,7 +12,9 @@ operation of a card-based prepaid system; postings to accounting.
     'license': 'LGPL-3',
     'depends': ['point_of_sale', 'account'],
     'external_dependencies': {
-        'python': ['pycryptodome', 'xlsxwriter'],
+        # card-bridge: the package in card_bridge/ (pip install ./card_bridge); the addon
+        # signs jobs and seals PSCs with its card_bridge.protocol, the one copy of the protocol
+        'python': ['pycryptodome', 'xlsxwriter', 'card-bridge'],
     },
     'data': [
         'security/prepaid_electricity_groups.xml',

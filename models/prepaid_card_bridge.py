@@ -1,11 +1,11 @@
-import hashlib
-import hmac
 import secrets
 import time
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessDenied, UserError
+
+from card_bridge import protocol
 
 PAIRING_MINUTES = 10
 MAX_CLOCK_SKEW_US = 60 * 1_000_000
@@ -94,10 +94,8 @@ class PrepaidCardBridge(models.Model):
             raise AccessDenied() from None
         if not bridge.exists() or bridge.state != 'paired' or not bridge.secret:
             raise AccessDenied()
-        digest = hashlib.sha256(body).hexdigest()
-        expected = hmac.new(bytes.fromhex(bridge.secret), f'{bridge.id}\n{timestamp}\n{digest}'.encode(),
-                            hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected, headers.get('X-Bridge-Signature', '')):
+        if not protocol.request_signed_by(bridge.id, bridge.secret, timestamp, body,
+                                          headers.get('X-Bridge-Signature', '')):
             raise AccessDenied()
         now_us = int(time.time() * 1_000_000)
         if abs(now_us - timestamp) > MAX_CLOCK_SKEW_US or timestamp <= bridge.last_request_us:

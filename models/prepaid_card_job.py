@@ -1,24 +1,13 @@
-import base64
-import hashlib
-import hmac
-import json
-import os
 import secrets
 import time
-from datetime import datetime, timezone
-
-from Crypto.Cipher import AES
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-JOB_LIFETIME = 55   # seconds; the bridge refuses jobs living longer than 60 s
+from card_bridge import protocol
 
-
-def _sign(secret, payload):
-    """HMAC-SHA256 of the canonical JSON of `payload` (as card_bridge.protocol.sign)."""
-    canonical = json.dumps(payload, sort_keys=True, separators=(',', ':'), ensure_ascii=True).encode()
-    return hmac.new(bytes.fromhex(secret), canonical, hashlib.sha256).hexdigest()
+# seconds; a little under what the bridge accepts, so a job is never refused for clock skew
+JOB_LIFETIME = protocol.MAX_JOB_LIFETIME - 5
 
 
 class PrepaidCardJob(models.Model):
@@ -46,15 +35,6 @@ class PrepaidCardJob(models.Model):
 
     # ------------------------------------------------------------------ minting
     @api.model
-    def _seal(self, secret, job_id, psc):
-        key = hashlib.sha256(b'prepaid-psc\x00' + bytes.fromhex(secret)).digest()
-        nonce = os.urandom(12)
-        cipher = AES.new(key, AES.MODE_GCM, nonce=nonce)
-        cipher.update(str(job_id).encode())
-        sealed, tag = cipher.encrypt_and_digest(psc)
-        return base64.b64encode(nonce + sealed + tag).decode()
-
-    @api.model
     def _create_for(self, bridge, operation, card_job=None, vend=None, credit_valid=True):
         """Queue a job for `bridge` from a server card job ({serial, present_psc, writes, new_psc}).
         A vend's write may be queued without one: it is minted from the vend when the bridge
@@ -73,8 +53,8 @@ class PrepaidCardJob(models.Model):
         self.write({
             'serial': card_job['serial'],
             'writes': {str(address): data.hex() for address, data in card_job['writes'].items()},
-            'psc_present': self._seal(secret, self.id, card_job['present_psc']),
-            'psc_new': self._seal(secret, self.id, card_job['new_psc']) if card_job.get('new_psc') else False,
+            'psc_present': protocol.encrypt_psc(secret, self.id, card_job['present_psc']),
+            'psc_new': protocol.encrypt_psc(secret, self.id, card_job['new_psc']) if card_job.get('new_psc') else False,
         })
 
     def _mint(self):
@@ -95,7 +75,7 @@ class PrepaidCardJob(models.Model):
         payload = {'job_id': self.id, 'bridge_id': self.bridge_id.id, 'operation': self.operation,
                    'serial': self.serial or '', 'writes': self.writes or {}, 'psc': self.psc_present or '',
                    'new_psc': self.psc_new or '', 'expires': self.expires_at, 'nonce': self.nonce}
-        return {**payload, 'signature': _sign(self.bridge_id.sudo().secret, payload)}
+        return protocol.signed(self.bridge_id.sudo().secret, payload)
 
     # ------------------------------------------------------------------ bridge side
     def _take_pending(self, bridge):
@@ -117,9 +97,10 @@ class PrepaidCardJob(models.Model):
     def _apply_result(self, bridge, message):
         """Judge a bridge's signed result. A write job is done only when the read-back holds
         exactly what the server computed; otherwise the vend keeps waiting for its write."""
-        payload = {k: v for k, v in message.items() if k != 'signature'}
-        if not hmac.compare_digest(_sign(bridge.sudo().secret, payload), str(message.get('signature', ''))):
-            raise UserError(self.env._("The result is not signed by this bridge."))
+        try:
+            payload = protocol.verify(bridge.sudo().secret, message)
+        except protocol.JobRefused:
+            raise UserError(self.env._("The result is not signed by this bridge.")) from None
         job = self.search([('id', '=', int(payload.get('job_id', 0))), ('bridge_id', '=', bridge.id)])
         if not job or job.state != 'sent' or payload.get('nonce') != job.nonce:
             raise UserError(self.env._("Unknown, foreign or already answered card job."))

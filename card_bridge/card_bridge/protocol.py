@@ -4,7 +4,12 @@ Every job and every result is canonical JSON (sorted keys, no spaces) signed wit
 HMAC-SHA256 under the bridge's 256-bit secret. Card PSCs travel encrypted with AES-256-GCM
 under a key derived from the same secret, bound to the job id. A bridge refuses a job that is
 unsigned, signed with another secret, meant for another bridge, expired (jobs live at most
-60 s) or already seen (replay)."""
+60 s) or already seen (replay). Each request of a bridge to the server carries an HMAC of
+its bridge id, a microsecond timestamp and the SHA-256 of its body.
+
+This module is the one copy of the protocol: the bridge uses it, and the prepaid_electricity
+addon imports it (card_bridge.protocol) to sign jobs, seal PSCs and check requests and
+results. It needs only the standard library and pycryptodome: no Odoo, no addon."""
 import base64
 import hashlib
 import hmac
@@ -68,12 +73,24 @@ def decrypt_psc(secret_hex, job_id, token):
         raise JobRefused('bad_psc', "the PSC was not encrypted for this bridge") from None
 
 
+def request_signature(bridge_id, secret_hex, timestamp, body):
+    """HMAC-SHA256 of one request: bridge id, timestamp (microseconds) and body digest."""
+    digest = hashlib.sha256(body).hexdigest()
+    return hmac.new(bytes.fromhex(secret_hex), f'{bridge_id}\n{timestamp}\n{digest}'.encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def request_signed_by(bridge_id, secret_hex, timestamp, body, signature):
+    """Whether `signature` is the request signature under this bridge's secret (the
+    server's check; freshness and replay are the server's own)."""
+    return hmac.compare_digest(request_signature(bridge_id, secret_hex, timestamp, body), str(signature))
+
+
 def request_headers(bridge_id, secret_hex, body):
     """Headers that authenticate one request of the bridge to the server."""
-    timestamp = str(time.time_ns() // 1000)
-    digest = hashlib.sha256(body).hexdigest()
-    mac = hmac.new(bytes.fromhex(secret_hex), f'{bridge_id}\n{timestamp}\n{digest}'.encode(), hashlib.sha256)
-    return {'X-Bridge-Id': str(bridge_id), 'X-Bridge-Time': timestamp, 'X-Bridge-Signature': mac.hexdigest(),
+    timestamp = time.time_ns() // 1000
+    return {'X-Bridge-Id': str(bridge_id), 'X-Bridge-Time': str(timestamp),
+            'X-Bridge-Signature': request_signature(bridge_id, secret_hex, timestamp, body),
             'Content-Type': 'application/json'}
 
 

@@ -73,6 +73,29 @@ def test_the_installed_package_holds_the_emulator_chip(installed):
     assert '--state' in done.stdout
 
 
+PROTOCOL_ROUND_TRIP = """
+import sys
+from card_bridge import protocol
+secret = 'ab' * 32
+job = {'job_id': 7, 'bridge_id': 3, 'psc': protocol.encrypt_psc(secret, 7, b'\\x01\\x02\\x03'),
+       'expires': 1030.0, 'nonce': 'n1'}
+checked = protocol.JobGuard(3, secret, clock=lambda: 1000.0).check(protocol.signed(secret, job))
+assert protocol.decrypt_psc(secret, 7, checked['psc']) == b'\\x01\\x02\\x03'
+headers = protocol.request_headers(3, secret, b'{}')
+assert protocol.request_signed_by(3, secret, headers['X-Bridge-Time'], b'{}', headers['X-Bridge-Signature'])
+assert not [name for name in sys.modules if name == 'odoo' or name.startswith(('odoo.', 'prepaid_electricity'))]
+print(protocol.__file__)
+"""
+
+
+def test_the_installed_package_holds_the_one_protocol(installed):
+    """The addon imports card_bridge.protocol (it holds no copy of its own); installed alone,
+    the module signs, checks and seals with no Odoo and no addon loaded."""
+    done = run(installed, 'python', '-c', PROTOCOL_ROUND_TRIP)
+    assert done.returncode == 0, done.stderr
+    assert Path(done.stdout.strip()).is_relative_to(installed[0])
+
+
 def _message(sock, payload):
     sock.sendall(struct.pack('>H', len(payload)) + payload)
     (length,) = struct.unpack('>H', sock.recv(2))

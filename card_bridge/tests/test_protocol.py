@@ -1,6 +1,7 @@
 """The bridge refuses every job it should: unsigned, foreign, expired, replayed, wrong secret."""
 import pytest
 
+from card_bridge import protocol
 from card_bridge.protocol import JobGuard, JobRefused, decrypt_psc, encrypt_psc, signed
 from card_bridge.runner import _changed_runs
 
@@ -50,6 +51,17 @@ def test_psc_sealed_for_this_bridge_and_job():
         decrypt_psc(OTHER, 7, token)
     with pytest.raises(JobRefused):
         decrypt_psc(SECRET, 8, token)
+
+
+def test_request_signature_binds_bridge_time_and_body():
+    body = b'{"wait": 0}'
+    headers = protocol.request_headers(3, SECRET, body)
+    timestamp, signature = headers['X-Bridge-Time'], headers['X-Bridge-Signature']
+    assert protocol.request_signed_by(3, SECRET, int(timestamp), body, signature)
+    assert not protocol.request_signed_by(3, SECRET, int(timestamp), b'{"wait": 1}', signature)
+    assert not protocol.request_signed_by(4, SECRET, int(timestamp), body, signature)
+    assert not protocol.request_signed_by(3, SECRET, int(timestamp) + 1, body, signature)
+    assert not protocol.request_signed_by(3, OTHER, int(timestamp), body, signature)
 
 
 def test_only_changed_bytes_are_written():
