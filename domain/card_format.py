@@ -27,7 +27,7 @@ never floats.
 import hmac
 import struct
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from . import card_crypto
@@ -429,4 +429,4 @@ def card_key_for(raw_or_serial, image, key_lookup):
 
 
 def issued_now():
-    return int(datetime.now(timezone.utc).timestamp())
+    return int(datetime.now(UTC).timestamp())

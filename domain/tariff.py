@@ -18,9 +18,7 @@ does not exceed the money. Everything is Decimal; floats are refused with TypeEr
 from dataclasses import dataclass
 
 from .messages import _lt
-from .money import (
-    ENERGY_QUANTUM, PRICE_QUANTUM, ZERO, as_decimal, has_places, round_money,
-)
+from .money import ENERGY_QUANTUM, PRICE_QUANTUM, ZERO, as_decimal, has_places, round_money
 
 KINDS = ('flat', 'tiered', 'tou')
 PERIODS = ('month', 'year')

@@ -50,8 +50,17 @@ from math import lcm
 from . import tariff as tariffs
 from .messages import _lt
 from .money import (
-    ENERGY_QUANTUM, ZERO, as_decimal, energy_text, floor_money, floor_to_step, has_places, is_multiple,
-    money_text, payment_precision, round_price,
+    ENERGY_QUANTUM,
+    ZERO,
+    as_decimal,
+    energy_text,
+    floor_money,
+    floor_to_step,
+    has_places,
+    is_multiple,
+    money_text,
+    payment_precision,
+    round_price,
 )
 
 STATES = ('active', 'deactivated', 'closed')

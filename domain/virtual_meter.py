@@ -36,9 +36,8 @@ from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
 
 from . import card_format
-from .card_format import (STATUS_ALARM, STATUS_NORMAL, STATUS_PRETRIP, STATUS_TRIPPED, CardRefused,  # noqa: F401
-                          WriteBack)
 from .card_crypto import derive_psc
+from .card_format import STATUS_ALARM, STATUS_NORMAL, STATUS_PRETRIP, STATUS_TRIPPED, CardRefused, WriteBack  # noqa: F401
 from .messages import _lt
 
 STATUS_OK = STATUS_NORMAL

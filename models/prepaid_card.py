@@ -5,7 +5,6 @@ from ..domain import card_crypto, card_format
 from ..tools import ADMIN_GROUP, to_decimal
 
 
-
 class PrepaidCard(models.Model):
     """One physical IC card (by its chip serial) and what the system issued on it.
 

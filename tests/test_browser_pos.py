@@ -10,10 +10,11 @@ from decimal import Decimal
 
 import requests
 
-from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCommon
 from odoo.fields import Command
 from odoo.tests import tagged
 from odoo.tests.common import TEST_CURSOR_COOKIE_NAME
+
+from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCommon
 
 from card_bridge import client as bridge_client
 from card_bridge.cli import _card_serial, _pick_reader, serve

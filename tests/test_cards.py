@@ -30,7 +30,8 @@ class TestCards(PrepaidCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.keys = {'654321': {'1': '00112233445566778899aabbccddeeff'}, '999999': {'1': 'ffeeddccbbaa99887766554433221100'}}
+        cls.keys = {'654321': {'1': '00112233445566778899aabbccddeeff'},
+                    '999999': {'1': 'ffeeddccbbaa99887766554433221100'}}
         cls.key_path = use_card_keys(cls, cls.keys)
 
     def key_lookup(self, station, version):

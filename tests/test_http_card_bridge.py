@@ -18,8 +18,8 @@ from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import config
 
-from card_bridge import client as bridge_client
 from card_bridge import cli
+from card_bridge import client as bridge_client
 from card_bridge.cli import serve
 from card_bridge.protocol import JobGuard, request_headers
 from card_bridge.sle4442 import VirtualSle4442

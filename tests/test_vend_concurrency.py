@@ -50,7 +50,7 @@ class TestVendConcurrency(TransactionCase):
         with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
             account1 = api.Environment(cr1, SUPERUSER_ID, {})['prepaid.account'].browse(ids['account'])
             account2 = api.Environment(cr2, SUPERUSER_ID, {})['prepaid.account'].browse(ids['account'])
-            account1.purchase_sequence, account2.purchase_sequence  # both read the same state
+            _ = account1.purchase_sequence, account2.purchase_sequence  # both read the same state
             vend = account1._vend('energy', Decimal('61'))
             with self.assertRaisesRegex(UserError, 'being served'):
                 account2._vend('energy', Decimal('61'))

@@ -7,8 +7,8 @@ from ..tools import ENERGY_DIGITS, to_decimal
 class PrepaidMeterReplace(models.TransientModel):
     """Meter replacement (换表补电), same meter type: the new meter takes over the account, the
     old meter's remaining credit (entered by hand as the meter shows it; × multiplier gives the
-    billing kWh) is credited again on the new one and the purchase sequence restarts at 1. A different type needs suspend and refund,
-    then a new account."""
+    billing kWh) is credited again on the new one and the purchase sequence restarts at 1. A different
+    type needs suspend and refund, then a new account."""
     _name = 'prepaid.meter.replace'
     _description = 'Replace Meter'
 

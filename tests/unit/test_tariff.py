@@ -3,7 +3,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from odoo.addons.prepaid_electricity.domain import money, tariff as t
+from odoo.addons.prepaid_electricity.domain import money
+from odoo.addons.prepaid_electricity.domain import tariff as t
 from odoo.addons.prepaid_electricity.domain.money import as_decimal, round_money
 
 

@@ -209,7 +209,8 @@ def test_secondary_side_steps_make_the_division_exact():
     assert (q.energy_written, q.energy_step, q.multiplier) == (D('2.00'), D('3.00'), 300)
     assert q.energy_written * 300 == q.energy_bought
     refusal = refused('not_step_multiple', quantity='601', meter=meter, account=REGULAR)
-    assert (refusal.params['lower'], refusal.params['upper'], refusal.params['multiplier']) == ('600.00', '603.00', '300')
+    params = refusal.params
+    assert (params['lower'], params['upper'], params['multiplier']) == ('600.00', '603.00', '300')
     by_money = quote(by='money', quantity='100.00', meter=meter, account=REGULAR)
     assert (by_money.energy_bought, by_money.energy_written, by_money.balance_after) == (D('48'), D('0.16'), D('4.00'))
 
@@ -259,12 +260,14 @@ def test_tiered_price_written_is_the_last_tier_times_the_multiplier():
 
 
 def test_tiered_by_money_crosses_the_boundary():
-    q = quote(by='money', quantity='34.00', tariff=TIERED, account=v.AccountState(is_first_vend=False, period_energy=D('80')))
+    account = v.AccountState(is_first_vend=False, period_energy=D('80'))
+    q = quote(by='money', quantity='34.00', tariff=TIERED, account=account)
     assert (q.energy_bought, q.energy_amount, q.balance_after) == (D('50'), D('34.00'), D('0.00'))
 
 
 def test_time_of_use_card_vend_uses_the_flat_price():
-    tou = t.build_tariff('tou', tou_prices={'sharp': D('1.35'), 'peak': D('1.12'), 'flat': D('0.86'), 'valley': D('0.41')})
+    tou = t.build_tariff('tou', tou_prices={'sharp': D('1.35'), 'peak': D('1.12'), 'flat': D('0.86'),
+                                            'valley': D('0.41')})
     q = quote(quantity='10', tariff=tou, account=REGULAR)
     assert (q.unit_price, q.amount_due) == (D('0.8600'), D('8.60'))
 

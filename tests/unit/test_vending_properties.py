@@ -224,11 +224,13 @@ def test_meter_side_never_loses_energy(tariff, count, meter, first, preset, over
 
 
 @fast
-@given(whole_energies, st.integers(min_value=0, max_value=20_000).map(D), st.integers(min_value=0, max_value=20_000).map(D))
+@given(whole_energies, st.integers(min_value=0, max_value=20_000).map(D),
+       st.integers(min_value=0, max_value=20_000).map(D))
 def test_hoarding_limit_is_never_exceeded(energy, remaining, limit):
     account = v.AccountState(is_first_vend=False, remaining_energy=remaining)
     meter = v.MeterRules(hoarding_limit=limit)
-    q = try_quote(v.VendRequest('energy', energy), v.StationRules(), meter, t.build_tariff('flat', price=D('1')), account)
+    flat = t.build_tariff('flat', price=D('1'))
+    q = try_quote(v.VendRequest('energy', energy), v.StationRules(), meter, flat, account)
     if isinstance(q, v.VendRefused):
         assert q.code == 'hoarding_exceeded' and remaining + energy > limit
         most = D(q.params['most'])
