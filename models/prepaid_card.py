@@ -32,7 +32,7 @@ class PrepaidCard(models.Model):
         readonly=True, help="The card's own PSC replaced the transport PSC (known from a confirmed write).")
     issue_date = fields.Datetime(default=fields.Datetime.now, readonly=True)
     previous_card_id = fields.Many2one('prepaid.card', readonly=True, string='Replaces')
-    replaced_by_id = fields.Many2one('prepaid.card', readonly=True, string='Replaced By')
+    replaced_by_id = fields.Many2one('prepaid.card', readonly=True)
     writeback_ids = fields.One2many('prepaid.card.writeback', 'card_id', string='Write-backs')
 
     _serial_issued_uniq = models.UniqueIndex(

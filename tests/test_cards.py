@@ -48,7 +48,7 @@ class TestCards(PrepaidCommon):
         self.meter = VirtualMeter(station_code='654321', meter_number='000012345678', key_lookup=self.key_lookup,
                                   preset=Decimal(20))
 
-    def read(self, card=None):
+    def read(self, card=None):  # pylint: disable=method-required-super  # a test helper, not a model's read
         return self.env['prepaid.card'].with_user(self.operator)._read_card((card or self.card).read(0, 256))
 
     def sell(self, energy):
@@ -119,7 +119,6 @@ class TestCards(PrepaidCommon):
         self.assertEqual(self.account.operation_ids.filtered(lambda o: o.kind == 'reissue').account_id, self.account)
 
     def test_operator_cannot_reissue(self):
-        from odoo.exceptions import AccessError
         with self.assertRaises(AccessError):
             self.account.with_user(self.operator)._reissue_card('ffffffffffffffff')
 

@@ -15,7 +15,7 @@ class PrepaidMeterReplace(models.TransientModel):
     account_id = fields.Many2one('prepaid.account', required=True, readonly=True)
     old_meter_id = fields.Many2one(related='account_id.meter_id', string='Old Meter')
     new_meter_number = fields.Char(required=True, size=12)
-    new_meter_type_id = fields.Many2one('prepaid.meter.type', string='New Meter Type', required=True)
+    new_meter_type_id = fields.Many2one('prepaid.meter.type', required=True)
     remaining_energy = fields.Float(
         string='Remaining Credit on Old Meter', digits=ENERGY_DIGITS,
         help="As shown by the old meter; multiplied by its CT/PT multiplier.")

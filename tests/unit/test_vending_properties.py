@@ -1,5 +1,6 @@
 """Property tests (hypothesis): energy <-> money and tier splits never lose or invent a cent
 or a hundredth of a kWh."""
+# pylint: disable=unreachable  # pylint takes hypothesis's assume() for a call that never returns
 from decimal import Decimal as D
 
 from hypothesis import assume, given, settings
