@@ -30,7 +30,6 @@ from Crypto.Cipher import DES, DES3
 BLOCK = 8
 TRANSPORT_PSC = b'\xff\xff\xff'
 FORBIDDEN_PSC = (b'\x00\x00\x00', TRANSPORT_PSC)
-MAC_SIZE = 8
 
 # DES weak and semi-weak keys (FIPS 74), parity-adjusted: a card key half must not be one.
 _WEAK_DES_KEYS = frozenset(bytes.fromhex(k) for k in (
@@ -69,13 +68,6 @@ def pad_method_2(data):
     """ISO/IEC 9797-1 padding method 2: a 0x80 byte, then zeros to a whole block."""
     data = bytes(data) + b'\x80'
     return data + b'\x00' * (-len(data) % BLOCK)
-
-
-def pad_method_1(data):
-    """ISO/IEC 9797-1 padding method 1: zeros to a whole block (an empty message becomes one
-    zero block). Ambiguous; only here to check the standard's examples."""
-    data = bytes(data)
-    return data + b'\x00' * (-len(data) % BLOCK) if data else bytes(BLOCK)
 
 
 def retail_mac(key, data, pad=pad_method_2):

@@ -34,7 +34,6 @@ from . import card_crypto
 from .messages import _lt
 
 CARD_SIZE = 256
-FACTORY_END = 0x20
 SERIAL_ADDRESS, SERIAL_SIZE = 0x08, 8
 SERIAL_SLICE = slice(SERIAL_ADDRESS, SERIAL_ADDRESS + SERIAL_SIZE)
 USER_START = 0x20
@@ -416,9 +415,6 @@ def decode(raw, key_lookup, station_code=None):
         raise _torn()
     return DecodedCard(serial=serial, image=image, is_credit_valid=image.card_type == 'purchase' and flag == FLAG_VALID,
                        write_back=decode_write_back(raw, card_key))
-
-
-decode_card = decode
 
 
 def card_key_for(raw_or_serial, image, key_lookup):

@@ -9,7 +9,7 @@ Rounding rules:
   ROUND_HALF_UP (四舍五入, as a cashier does). `Decimal('1.00')` means whole yuan: a
   precision is compared by value, never by its exponent;
 - prices have 4 decimals (0.0001), energy 2 decimals (0.01 kWh), ROUND_HALF_UP unless a
-  function says otherwise (`floor_energy`, `floor_to_step` round down).
+  function says otherwise (`floor_to_step`, `floor_money` round down).
 """
 from decimal import ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -71,11 +71,6 @@ def round_energy(energy, rounding=ROUND_HALF_UP):
     return as_decimal(energy, 'energy').quantize(ENERGY_QUANTUM, rounding=rounding)
 
 
-def floor_energy(energy):
-    """Energy rounded down to 0.01 kWh: what is written never exceeds what was paid for."""
-    return round_energy(energy, ROUND_DOWN)
-
-
 def is_multiple(value, step):
     """True when `value` is a whole number of `step`s (exactly, no rounding)."""
     return as_decimal(value) % as_decimal(step) == 0
@@ -96,11 +91,6 @@ def has_places(value, quantum):
 def energy_text(energy):
     """Energy as shown in a message: 2 decimals."""
     return str(round_energy(energy))
-
-
-def price_text(price):
-    """A price as shown in a message: 4 decimals."""
-    return str(round_price(price))
 
 
 def money_text(amount):

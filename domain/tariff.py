@@ -5,8 +5,7 @@
   caller passes the energy already bought in the current period). Each tier applies up to a
   cumulative energy (`upto`); the last tier is open-ended. A purchase that crosses a
   boundary is split, each part priced at its tier's price.
-- Time-of-use (分时电价): prices for sharp 尖 / peak 峰 / flat 平 / valley 谷. A consumption
-  {band: kWh} is billed band by band (remote meters, money-credit meters); a card vend on
+- Time-of-use (分时电价): prices for sharp 尖 / peak 峰 / flat 平 / valley 谷. A card vend on
   such a tariff uses one price, the flat band's unless the tariff gives another `card_price`.
 
 Rounding rules: prices have 4 decimals (0.0001), energies 2 (0.01 kWh). The parts of a split
@@ -23,7 +22,6 @@ from .money import ENERGY_QUANTUM, PRICE_QUANTUM, ZERO, as_decimal, has_places, 
 KINDS = ('flat', 'tiered', 'tou')
 PERIODS = ('month', 'year')
 TOU_BANDS = ('sharp', 'peak', 'flat', 'valley')
-TOU_PERIODS = TOU_BANDS     # older name
 
 
 class TariffError(ValueError):
@@ -132,22 +130,6 @@ class Tariff:
             return all(tier.price > 0 for tier in self.tiers)
         price = self.vend_price
         return price is not None and price > 0
-
-    def tou_price(self, band):
-        if band not in TOU_BANDS:
-            raise TariffError(_lt("Unknown time-of-use bands: %(bands)s."), bands=str(band))
-        return dict(self.tou_prices).get(band) if self.tou_prices else None
-
-    def price_at(self, period_energy):
-        """The price of the next kWh bought when `period_energy` kWh were already bought in
-        the period (the marginal price)."""
-        if self.kind != 'tiered':
-            return self.vend_price
-        period_energy = as_decimal(period_energy, 'period energy')
-        for tier in self.tiers:
-            if tier.upto is None or period_energy < tier.upto:
-                return tier.price
-        return self.tiers[-1].price     # not reached: the last tier is open-ended
 
     def split(self, energy, period_energy_before=ZERO):
         return split(self, energy, period_energy_before)
@@ -270,58 +252,7 @@ def energy_for_money(tariff, money, step, precision='0.01', period_energy_before
     return low * step
 
 
-@dataclass(frozen=True)
-class BillLine:
-    band: object        # time-of-use band name, or the tier index on other tariffs
-    energy: object
-    price: object
-    amount: object      # exact
-
-
-@dataclass(frozen=True)
-class Bill:
-    lines: tuple        # BillLine, ...
-    energy: object      # total kWh
-    amount_exact: object
-    amount: object      # amount_exact rounded half up to the payment precision
-
-
-def _consumption(consumption):
-    unknown = set(consumption) - set(TOU_BANDS)
-    if unknown:
-        raise TariffError(_lt("Unknown time-of-use bands: %(bands)s."), bands=', '.join(sorted(map(str, unknown))))
-    return {band: _check_energy(consumption[band], f'{band} energy') for band in TOU_BANDS if band in consumption}
-
-
-def bill_time_of_use(tariff, consumption):
-    """Exact amount of a consumption {'sharp': kWh, 'peak': ..., 'flat': ..., 'valley': ...}
-    on a time-of-use tariff (missing bands: 0 kWh)."""
-    if tariff.kind != 'tou':
-        raise TariffError(_lt("Only a time-of-use tariff bills by time-of-use band."))
-    prices = dict(tariff.tou_prices)
-    return sum((energy * prices[band] for band, energy in _consumption(consumption).items()), ZERO)
-
-
-def bill_consumption(tariff, consumption, precision='0.01', period_energy_before=ZERO):
-    """Bill a consumption {band: kWh} (e.g. a remote meter's daily frozen registers).
-
-    Time-of-use: each band at its price. Flat: the total at the price. Tiered: the total
-    split by tier after `period_energy_before`. The amount is the exact sum rounded once,
-    half up, to the payment precision."""
-    bands = _consumption(consumption)
-    total = sum(bands.values(), ZERO)
-    if tariff.kind == 'tou':
-        prices = dict(tariff.tou_prices)
-        lines = tuple(BillLine(band, energy, prices[band], energy * prices[band]) for band, energy in bands.items())
-    else:
-        lines = tuple(BillLine(p.index, p.energy, p.price, p.amount)
-                      for p in split(tariff, total, period_energy_before))
-    exact = sum((line.amount for line in lines), ZERO)
-    return Bill(lines=lines, energy=total, amount_exact=exact, amount=round_money(exact, precision))
-
-
 __all__ = [
-    'KINDS', 'PERIODS', 'TOU_BANDS', 'Bill', 'BillLine', 'Tariff', 'TariffError', 'Tier', 'TierPortion',
-    'bill_consumption', 'bill_time_of_use', 'build_tariff', 'cost', 'energy_for_money', 'money_for_energy',
-    'split',
+    'KINDS', 'PERIODS', 'TOU_BANDS', 'Tariff', 'TariffError', 'Tier', 'TierPortion', 'build_tariff', 'cost',
+    'energy_for_money', 'money_for_energy', 'split',
 ]

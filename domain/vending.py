@@ -156,11 +156,6 @@ class MeterRules:
         """The multiplier the vend applies: 1 when the meter side is 'none'."""
         return 1 if self.side == 'none' else self.multiplier
 
-    def to_meter_energy(self, energy):
-        """Billing (primary) kWh as the meter counts them: ÷ multiplier on the secondary side."""
-        energy = as_decimal(energy, 'energy')
-        return energy / self.multiplier if self.side == 'secondary' else energy
-
     def to_billing_energy(self, meter_energy):
         """Meter kWh as billing (primary) kWh: × multiplier on the secondary side."""
         meter_energy = as_decimal(meter_energy, 'energy')
@@ -246,11 +241,6 @@ class Quote:
     amount_due: object                  # money the customer pays now
     amount_tendered: object
     change: object
-
-    @property
-    def balance_added(self):
-        """The part of this payment carried forward as balance (buying by money)."""
-        return self.balance_after - self.balance_before + self.balance_used
 
 
 # ---------------------------------------------------------------------------------- rules

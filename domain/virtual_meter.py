@@ -40,7 +40,6 @@ from .card_crypto import derive_psc
 from .card_format import STATUS_ALARM, STATUS_NORMAL, STATUS_PRETRIP, STATUS_TRIPPED, CardRefused, WriteBack  # noqa: F401
 from .messages import _lt
 
-STATUS_OK = STATUS_NORMAL
 ZERO = Decimal(0)
 _NOT_KEPT = ('key_lookup', 'log')
 
