@@ -14,10 +14,12 @@ exact cost; the amount due is that exact cost rounded once, half up, to the paym
 (`money_for_energy`). `energy_for_money` buys the most whole energy steps whose rounded cost
 does not exceed the money. Everything is Decimal; floats are refused with TypeError.
 """
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
 from .messages import _lt
-from .money import ENERGY_QUANTUM, PRICE_QUANTUM, ZERO, as_decimal, has_places, round_money
+from .money import ENERGY_QUANTUM, PRICE_QUANTUM, ZERO, Number, as_decimal, has_places, round_money
 
 KINDS = ('flat', 'tiered', 'tou')
 PERIODS = ('month', 'year')
@@ -28,7 +30,7 @@ class TariffError(ValueError):
     """A tariff that is malformed or cannot price what is asked. `message` is a translatable
     template with named parameters, `params` its values; str() is the English text."""
 
-    def __init__(self, message, **params):
+    def __init__(self, message: str, **params: str | int):
         self.message = message
         self.params = params
         super().__init__(message % params if params else message)
@@ -50,8 +52,8 @@ def _price(value, what='price'):
 class Tier:
     """One block of a tiered tariff: `price` per kWh for the energy bought in the period up
     to the cumulative `upto` kWh (None: open-ended, the last tier)."""
-    upto: object
-    price: object
+    upto: Decimal | None
+    price: Decimal
 
     def __post_init__(self):
         if self.upto is not None:
@@ -69,9 +71,9 @@ class TierPortion:
     """The part of a purchase priced in one tier (for flat and time-of-use card vends, the
     single part, index 1). `amount` is exact: energy × price, not rounded."""
     index: int          # 1-based tier number
-    energy: object      # kWh priced in this tier
-    price: object
-    amount: object
+    energy: Decimal     # kWh priced in this tier
+    price: Decimal
+    amount: Decimal
 
 
 @dataclass(frozen=True)
@@ -79,11 +81,11 @@ class Tariff:
     """A validated tariff. Build one with `build_tariff` (strict: every price needed must be
     above zero) or directly (prices may be zero or missing: the vend is then refused)."""
     kind: str
-    price: object = None                 # flat price
+    price: Decimal | None = None         # flat price
     period: str = 'year'                 # tiers count the energy bought in this period
-    tiers: tuple = ()                    # Tier, ... (tiered)
-    tou_prices: tuple = ()               # ((band, price), ...) in TOU_BANDS order (tou)
-    card_price: object = None            # tou: price of a card vend; None: the flat band's
+    tiers: tuple[Tier, ...] = ()         # tiered
+    tou_prices: tuple[tuple[str, Decimal], ...] = ()     # ((band, price), ...) in TOU_BANDS order (tou)
+    card_price: Decimal | None = None    # tou: price of a card vend; None: the flat band's
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -112,7 +114,7 @@ class Tariff:
             (band, _price(given.get(band, ZERO), f'{band} price')) for band in TOU_BANDS) if given else ())
 
     @property
-    def vend_price(self):
+    def vend_price(self) -> Decimal | None:
         """The single price of a card vend on a flat or time-of-use tariff; the first tier's
         price on a tiered one (informative: a tiered vend is priced by `split`)."""
         if self.kind == 'tou':
@@ -124,21 +126,23 @@ class Tariff:
         return self.price
 
     @property
-    def has_price(self):
+    def has_price(self) -> bool:
         """True when a card vend can be priced: every price it may use is above zero."""
         if self.kind == 'tiered':
             return all(tier.price > 0 for tier in self.tiers)
         price = self.vend_price
         return price is not None and price > 0
 
-    def split(self, energy, period_energy_before=ZERO):
+    def split(self, energy: Number, period_energy_before: Number = ZERO) -> list[TierPortion]:
         return split(self, energy, period_energy_before)
 
-    def cost(self, energy, period_energy_before=ZERO):
+    def cost(self, energy: Number, period_energy_before: Number = ZERO) -> Decimal:
         return cost(self, energy, period_energy_before)
 
 
-def build_tariff(kind, price=None, period='year', tiers=(), tou_prices=None, card_price=None):
+def build_tariff(kind: str, price: Number | None = None, period: str = 'year',
+                 tiers: Iterable[tuple[Number | None, Number]] = (), tou_prices: Mapping[str, Number] | None = None,
+                 card_price: Number | None = None) -> Tariff:
     """Validate and build a Tariff from plain values (what a form holds).
 
     `tiers`: [(upto or None, price), ...] in order; the last tier is open-ended whatever its
@@ -184,7 +188,7 @@ def _check_energy(energy, what='energy'):
     return energy
 
 
-def split(tariff, energy, period_energy_before=ZERO):
+def split(tariff: Tariff, energy: Number, period_energy_before: Number = ZERO) -> list[TierPortion]:
     """The tier portions of buying `energy` kWh when `period_energy_before` kWh were already
     bought this period. The portions' energies add up to `energy`, their exact amounts to
     `cost`. A flat or time-of-use tariff gives one portion at its card vend price."""
@@ -208,17 +212,19 @@ def split(tariff, energy, period_energy_before=ZERO):
     return portions
 
 
-def cost(tariff, energy, period_energy_before=ZERO):
+def cost(tariff: Tariff, energy: Number, period_energy_before: Number = ZERO) -> Decimal:
     """Exact (unrounded) cost of `energy` kWh: the sum of the split's amounts."""
     return sum((p.amount for p in split(tariff, energy, period_energy_before)), ZERO)
 
 
-def money_for_energy(tariff, energy, precision='0.01', period_energy_before=ZERO):
+def money_for_energy(tariff: Tariff, energy: Number, precision: Number = '0.01',
+                     period_energy_before: Number = ZERO) -> Decimal:
     """What `energy` kWh cost, rounded half up to the payment precision."""
     return round_money(cost(tariff, energy, period_energy_before), precision)
 
 
-def energy_for_money(tariff, money, step, precision='0.01', period_energy_before=ZERO):
+def energy_for_money(tariff: Tariff, money: Number, step: Number, precision: Number = '0.01',
+                     period_energy_before: Number = ZERO) -> Decimal:
     """The most energy, in whole `step`s, whose rounded cost (`money_for_energy`) does not
     exceed `money`; 0 when not even one step is affordable. (With `money` 0 it is the most
     energy whose cost rounds to nothing.)
