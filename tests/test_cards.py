@@ -4,8 +4,9 @@ from decimal import Decimal
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
+from card_bridge.sle4442 import VirtualSle4442
+
 from ..domain import card_crypto
-from ..domain.sle4442 import VirtualSle4442
 from ..domain.virtual_meter import MeterRefused, VirtualMeter
 from .common import PrepaidCommon, use_card_keys
 

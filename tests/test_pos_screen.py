@@ -6,7 +6,8 @@ from decimal import Decimal
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
-from ..domain.sle4442 import VirtualSle4442
+from card_bridge.sle4442 import VirtualSle4442
+
 from ..domain.virtual_meter import VirtualMeter
 from .common import PrepaidCommon, use_card_keys
 from .test_cards import run_job
