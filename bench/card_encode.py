@@ -29,7 +29,8 @@ def lookup(station, version):
 STEPS = [
     ("encode + MAC one card image", lambda: card_format.encode(IMAGE, SERIAL, CARD_KEY)),
     ("diversify card key", lambda: card_crypto.diversify(MASTER, STATION, SERIAL)),
-    ("diversify + encode + MAC", lambda: card_format.encode(IMAGE, SERIAL, card_crypto.diversify(MASTER, STATION, SERIAL))),
+    ("diversify + encode + MAC",
+     lambda: card_format.encode(IMAGE, SERIAL, card_crypto.diversify(MASTER, STATION, SERIAL))),
     ("derive PSC", lambda: card_crypto.derive_psc(MASTER, SERIAL)),
     ("decode (key, MAC, write-back)", lambda: card_format.decode(RAW, lookup, STATION)),
 ]

@@ -30,7 +30,8 @@ def order_data(session, product, amount, payment_method, **line_vals):
         'lines': [(0, 0, {'id': randint(1, 10**6), 'product_id': product.id, 'qty': 1, 'price_unit': amount,
                           'price_subtotal': amount, 'price_subtotal_incl': amount, 'tax_ids': [(6, 0, [])],
                           'pack_lot_ids': [], **line_vals})],
-        'payment_ids': [(0, 0, {'amount': amount, 'name': fields.Datetime.now(), 'payment_method_id': payment_method.id})],
+        'payment_ids': [(0, 0, {'amount': amount, 'name': fields.Datetime.now(),
+                                'payment_method_id': payment_method.id})],
     }
 
 

@@ -104,7 +104,8 @@ def grow_vends(cr, env, target, users):
                CASE WHEN n %% 3 = 0 THEN %(bank)s ELSE %(cash)s END AS journal_id,
                CASE WHEN (n * 7919) %% 1000 < %(last_share)s
                     THEN %(last)s::timestamp + ((n * 7907) %% 2592000) * interval '1 second' * (%(last_days)s / 30.0)
-                    ELSE %(start)s::timestamp + ((n * 104729) %% 1000003) / 1000003.0 * (%(last)s::timestamp - %(start)s::timestamp)
+                    ELSE %(start)s::timestamp
+                         + ((n * 104729) %% 1000003) / 1000003.0 * (%(last)s::timestamp - %(start)s::timestamp)
                END AS date
           FROM generate_series(%(first)s::bigint, %(target)s::bigint) n;
         INSERT INTO account_payment (id, journal_id, company_id, state, payment_type, partner_type, date, amount,

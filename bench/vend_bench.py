@@ -10,7 +10,6 @@ import sys
 import time
 from decimal import Decimal
 
-import odoo
 from odoo import SUPERUSER_ID, api, sql_db
 from odoo.modules.registry import Registry
 from odoo.tools import SQL, config
@@ -69,7 +68,8 @@ def generate_population(cr, with_vends):
             SELECT g AS n FROM generate_series(1, %(accounts)s) g;
             WITH p AS (
                 INSERT INTO res_partner (name, complete_name, phone, active, type, autopost_bills)
-                SELECT 'Bench customer ' || n, 'Bench customer ' || n, '139' || lpad(n::text, 8, '0'), true, 'contact', 'ask'
+                SELECT 'Bench customer ' || n, 'Bench customer ' || n, '139' || lpad(n::text, 8, '0'),
+                       true, 'contact', 'ask'
                 FROM bench_ids RETURNING id
             ) SELECT count(*) FROM p;
         """, accounts=ACCOUNTS))
@@ -86,7 +86,8 @@ def generate_population(cr, with_vends):
             FROM bench_ids b
             JOIN res_partner p ON p.name = 'Bench customer ' || b.n
             JOIN prepaid_meter m ON m.number = '99' || lpad(b.n::text, 10, '0');
-            UPDATE prepaid_meter m SET account_id = a.id FROM prepaid_account a WHERE a.meter_id = m.id AND a.station_id = %(station)s;
+            UPDATE prepaid_meter m SET account_id = a.id FROM prepaid_account a
+             WHERE a.meter_id = m.id AND a.station_id = %(station)s;
         """, type=meter_type, tariff=tariff, station=station))
     if with_vends:
         cr.execute(SQL("SELECT count(*) FROM prepaid_vend"))

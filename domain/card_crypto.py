@@ -24,13 +24,13 @@
 Everything here is plain Python over pycryptodome: no Odoo.
 """
 import hmac
+from collections.abc import Callable
 
 from Crypto.Cipher import DES, DES3
 
 BLOCK = 8
 TRANSPORT_PSC = b'\xff\xff\xff'
 FORBIDDEN_PSC = (b'\x00\x00\x00', TRANSPORT_PSC)
-MAC_SIZE = 8
 
 # DES weak and semi-weak keys (FIPS 74), parity-adjusted: a card key half must not be one.
 _WEAK_DES_KEYS = frozenset(bytes.fromhex(k) for k in (
@@ -65,20 +65,13 @@ def _xor(a, b):
     return (int.from_bytes(a, 'big') ^ int.from_bytes(b, 'big')).to_bytes(len(a), 'big')
 
 
-def pad_method_2(data):
+def pad_method_2(data: bytes) -> bytes:
     """ISO/IEC 9797-1 padding method 2: a 0x80 byte, then zeros to a whole block."""
     data = bytes(data) + b'\x80'
     return data + b'\x00' * (-len(data) % BLOCK)
 
 
-def pad_method_1(data):
-    """ISO/IEC 9797-1 padding method 1: zeros to a whole block (an empty message becomes one
-    zero block). Ambiguous; only here to check the standard's examples."""
-    data = bytes(data)
-    return data + b'\x00' * (-len(data) % BLOCK) if data else bytes(BLOCK)
-
-
-def retail_mac(key, data, pad=pad_method_2):
+def retail_mac(key: bytes, data: bytes, pad: Callable[[bytes], bytes] = pad_method_2) -> bytes:
     """ISO/IEC 9797-1 MAC algorithm 3 (initial transformation 1, output transformation 3)
     with DES, key K ‖ K' (16 bytes), padding method 2 unless told; the full 8-byte MAC."""
     key = _check_key16(key)
@@ -87,7 +80,7 @@ def retail_mac(key, data, pad=pad_method_2):
     return DES.new(key[:8], DES.MODE_ECB).encrypt(DES.new(key[8:], DES.MODE_ECB).decrypt(chained))
 
 
-def verify_mac(key, data, mac):
+def verify_mac(key: bytes, data: bytes, mac: bytes) -> bool:
     """Whether `mac` is the retail MAC of `data` (constant-time comparison)."""
     return hmac.compare_digest(retail_mac(key, data), bytes(mac))
 
@@ -102,7 +95,7 @@ def _cbc_last(cipher, data):
     return state
 
 
-def station_bcd(station_code):
+def station_bcd(station_code: str | int) -> bytes:
     """The 6-digit station code as 3 BCD bytes."""
     code = str(station_code)
     if len(code) > 6 or not code.isdigit() or not code.isascii():
@@ -116,7 +109,7 @@ def _check_serial(serial):
     return bytes(serial)
 
 
-def diversify(master_key, station_code, serial):
+def diversify(master_key: bytes, station_code: str | int, serial: bytes) -> bytes:
     """The per-card two-key 3DES key from the station master key, the station code and the
     card serial (see the module docstring)."""
     master = DES3.new(_check_key16(master_key), DES3.MODE_ECB)
@@ -131,7 +124,7 @@ def diversify(master_key, station_code, serial):
     raise CardKeyError("no usable card key")   # 256 degenerate keys in a row: never
 
 
-def derive_psc(master_key, serial):
+def derive_psc(master_key: bytes, serial: bytes) -> bytes:
     """The card's 3-byte PSC from the whole serial under the master key; never 000000 nor
     FFFFFF (derived again with the next counter if so)."""
     master = DES3.new(_check_key16(master_key), DES3.MODE_ECB)

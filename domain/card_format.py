@@ -26,15 +26,19 @@ never floats.
 """
 import hmac
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from . import card_crypto
 from .messages import _lt
 
+# (station code, key version) -> that station's master key, or None when it is not known
+KeyLookup = Callable[[str, int], bytes | None]
+Writes = dict[int, bytes]        # {address: bytes} to write on a card
+
 CARD_SIZE = 256
-FACTORY_END = 0x20
 SERIAL_ADDRESS, SERIAL_SIZE = 0x08, 8
 SERIAL_SLICE = slice(SERIAL_ADDRESS, SERIAL_ADDRESS + SERIAL_SIZE)
 USER_START = 0x20
@@ -79,7 +83,7 @@ class CardRefused(Exception):
     'unknown_version', 'foreign_station', 'unknown_key_version', 'bad_mac', 'torn'),
     `message` (a translatable template, marked with _lt) and `params` for people."""
 
-    def __init__(self, code, message, **params):
+    def __init__(self, code: str, message: str, **params: str | int):
         self.code = code
         self.message = message
         self.params = params
@@ -129,7 +133,7 @@ class DecodedCard:
     serial: bytes
     image: CardImage
     is_credit_valid: bool                  # purchase card whose credit the meter has not taken
-    write_back: WriteBack = None           # None: no intact write-back for this card key
+    write_back: WriteBack | None = None    # None: no intact write-back for this card key
 
 
 # --- small codecs ----------------------------------------------------------------------------
@@ -182,7 +186,7 @@ def _crc16_table():
 _CRC16_TABLE = _crc16_table()
 
 
-def crc16(data):
+def crc16(data: bytes) -> int:
     """CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF, no reflection, no final XOR);
     crc16(b'123456789') == 0x29B1."""
     crc = 0xFFFF
@@ -191,12 +195,12 @@ def crc16(data):
     return crc
 
 
-def serial_of(raw):
+def serial_of(raw: bytes) -> bytes:
     """The card serial (8 bytes of the factory area)."""
     return bytes(raw[SERIAL_SLICE])
 
 
-def apply_writes(raw, writes):
+def apply_writes(raw: bytes, writes: Writes) -> bytes:
     """The card bytes after `writes` ({address: bytes}) on `raw`."""
     raw = bytearray(raw)
     for address, data in writes.items():
@@ -206,7 +210,7 @@ def apply_writes(raw, writes):
 
 # --- encoding (server side) ------------------------------------------------------------------
 
-def pack_image(image):
+def pack_image(image: CardImage) -> bytes:
     """The 64 bytes of card data (0x20-0x5F); ValueError if a value does not fit."""
     if image.card_type not in CARD_TYPE_CODES:
         raise ValueError(f"unknown card type {image.card_type!r}")
@@ -224,12 +228,12 @@ def pack_image(image):
         _uint(image.terminal, 32, 'terminal'), _fixed(image.preset, HUNDREDTH, 'preset energy'), bytes(5))
 
 
-def image_mac(card_key, serial, data):
+def image_mac(card_key: bytes, serial: bytes, data: bytes) -> bytes:
     """The card MAC: retail MAC over serial ‖ card data (8 bytes, all kept on the card)."""
     return card_crypto.retail_mac(card_key, bytes(serial) + bytes(data))
 
 
-def encode(image, serial, card_key, credit_valid=True):
+def encode(image: CardImage, serial: bytes, card_key: bytes, credit_valid: bool = True) -> Writes:
     """The bytes the server writes, as {address: bytes}: the card data, its MAC and the
     credit flag (A5 valid or 5A consumed on a purchase card, 00 on a special card), one
     contiguous run from 0x20 to 0x68. The factory area and the meter's write-back are never
@@ -243,7 +247,7 @@ def encode(image, serial, card_key, credit_valid=True):
     return {DATA_START: data + mac + bytes([flag])}
 
 
-def encode_card(image, blank, card_key, credit_valid=True):
+def encode_card(image: CardImage, blank: bytes, card_key: bytes, credit_valid: bool = True) -> bytes:
     """The full 256-byte image: `blank` (the card as read, factory area and serial included)
     with `encode`'s writes applied."""
     if not isinstance(blank, (bytes, bytearray)) or len(blank) != CARD_SIZE:
@@ -251,12 +255,12 @@ def encode_card(image, blank, card_key, credit_valid=True):
     return apply_writes(blank, encode(image, serial_of(blank), card_key, credit_valid))
 
 
-def clear_writes():
+def clear_writes() -> Writes:
     """What a clear writes: the whole user area (card data to write-back copies) erased."""
     return {USER_START: bytes([ERASED]) * (USER_END - USER_START)}
 
 
-def mark_consumed():
+def mark_consumed() -> Writes:
     """What the meter writes when it takes the credit: the flag, consumed."""
     return {FLAG_ADDRESS: bytes([FLAG_CONSUMED])}
 
@@ -267,7 +271,7 @@ def _write_back_tag(card_key, serial, body):
     return card_crypto.retail_mac(card_key, _WRITE_BACK_DOMAIN + bytes(serial) + body)[:WRITE_BACK_TAG_SIZE]
 
 
-def pack_write_back(write_back, serial, card_key):
+def pack_write_back(write_back: WriteBack, serial: bytes, card_key: bytes) -> bytes:
     """One 48-byte write-back copy: the fields, a 4-byte tag (retail MAC under the card key
     over "WB" ‖ serial ‖ fields, leftmost 4 bytes) and the CRC-16 of all that."""
     body = _WRITE_BACK.pack(
@@ -313,7 +317,7 @@ def _newer(a, b):
     return 0 < ((a.generation - b.generation) & 0xFFFF) < 0x8000
 
 
-def write_back_copies(raw, card_key):
+def write_back_copies(raw: bytes, card_key: bytes) -> list[WriteBack | None]:
     """Both copies as [WriteBack or None, WriteBack or None] (None: empty, torn or forged)."""
     return [_read_write_back(raw, address, card_key) for address in WRITE_BACK_ADDRESSES]
 
@@ -328,12 +332,12 @@ def _newest(copies):
     return 1, b
 
 
-def decode_write_back(raw, card_key):
+def decode_write_back(raw: bytes, card_key: bytes) -> WriteBack | None:
     """The newer intact write-back copy under this card key, or None."""
     return _newest(write_back_copies(raw, card_key))[1]
 
 
-def encode_write_back(raw, write_back, card_key):
+def encode_write_back(raw: bytes, write_back: WriteBack, card_key: bytes) -> Writes:
     """{address: bytes} of the meter's next write-back: over the older (or damaged) copy,
     with the next generation, so that the last good copy survives a torn write."""
     index, current = _newest(write_back_copies(raw, card_key))
@@ -345,7 +349,7 @@ def encode_write_back(raw, write_back, card_key):
 
 # --- decoding ----------------------------------------------------------------------------------
 
-def unpack_image(data):
+def unpack_image(data: bytes) -> CardImage:
     """The CardImage of 64 bytes of card data (ValueError when they make no sense)."""
     (magic, version, card_type, key_version, credit_unit, station, customer, meter, sequence,
      credit, alarm, pretrip, hoarding, price, ct, pt, issued, terminal, preset, _reserved) = _DATA.unpack(data)
@@ -366,7 +370,7 @@ def _torn():
     return CardRefused('torn', _lt("The card data is damaged (torn write): rewrite the card."))
 
 
-def decode(raw, key_lookup, station_code=None):
+def decode(raw: bytes, key_lookup: KeyLookup, station_code: str | None = None) -> DecodedCard:
     """Decode a whole card (256 bytes as read from the chip).
 
     `key_lookup(station_code, key_version)` returns that station's master key for that
@@ -418,15 +422,12 @@ def decode(raw, key_lookup, station_code=None):
                        write_back=decode_write_back(raw, card_key))
 
 
-decode_card = decode
-
-
-def card_key_for(raw_or_serial, image, key_lookup):
+def card_key_for(raw_or_serial: bytes, image: CardImage, key_lookup: KeyLookup) -> bytes | None:
     """The card key of a decoded card (meters use it to tag their write-back), or None."""
     serial = raw_or_serial if len(raw_or_serial) == SERIAL_SIZE else serial_of(raw_or_serial)
     master = key_lookup(image.station_code, image.key_version)
     return None if master is None else card_crypto.diversify(master, image.station_code, serial)
 
 
-def issued_now():
-    return int(datetime.now(timezone.utc).timestamp())
+def issued_now() -> int:
+    return int(datetime.now(UTC).timestamp())

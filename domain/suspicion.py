@@ -6,7 +6,7 @@ kWh); this module only decides. Energy and percentages are Decimal."""
 import dataclasses
 from decimal import Decimal
 
-from .money import as_decimal
+from .money import Number, as_decimal
 
 FEW_PURCHASES = 'few'
 SMALL_PURCHASES = 'small'
@@ -31,7 +31,7 @@ class Thresholds:
             raise ValueError("thresholds must be positive")
 
 
-def suspicion_reasons(consumed, bought, vend_count, thresholds):
+def suspicion_reasons(consumed: Number, bought: Number, vend_count: int, thresholds: Thresholds) -> tuple[str, ...]:
     """The reasons (FEW_PURCHASES, SMALL_PURCHASES) why a customer who consumed `consumed` kWh
     and bought `bought` kWh in `vend_count` purchases is suspicious; empty when they are not."""
     consumed, bought = as_decimal(consumed), as_decimal(bought)

@@ -5,8 +5,7 @@
   caller passes the energy already bought in the current period). Each tier applies up to a
   cumulative energy (`upto`); the last tier is open-ended. A purchase that crosses a
   boundary is split, each part priced at its tier's price.
-- Time-of-use (分时电价): prices for sharp 尖 / peak 峰 / flat 平 / valley 谷. A consumption
-  {band: kWh} is billed band by band (remote meters, money-credit meters); a card vend on
+- Time-of-use (分时电价): prices for sharp 尖 / peak 峰 / flat 平 / valley 谷. A card vend on
   such a tariff uses one price, the flat band's unless the tariff gives another `card_price`.
 
 Rounding rules: prices have 4 decimals (0.0001), energies 2 (0.01 kWh). The parts of a split
@@ -15,24 +14,23 @@ exact cost; the amount due is that exact cost rounded once, half up, to the paym
 (`money_for_energy`). `energy_for_money` buys the most whole energy steps whose rounded cost
 does not exceed the money. Everything is Decimal; floats are refused with TypeError.
 """
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
 from .messages import _lt
-from .money import (
-    ENERGY_QUANTUM, PRICE_QUANTUM, ZERO, as_decimal, has_places, round_money,
-)
+from .money import ENERGY_QUANTUM, PRICE_QUANTUM, ZERO, Number, as_decimal, has_places, round_money
 
 KINDS = ('flat', 'tiered', 'tou')
 PERIODS = ('month', 'year')
 TOU_BANDS = ('sharp', 'peak', 'flat', 'valley')
-TOU_PERIODS = TOU_BANDS     # older name
 
 
 class TariffError(ValueError):
     """A tariff that is malformed or cannot price what is asked. `message` is a translatable
     template with named parameters, `params` its values; str() is the English text."""
 
-    def __init__(self, message, **params):
+    def __init__(self, message: str, **params: str | int):
         self.message = message
         self.params = params
         super().__init__(message % params if params else message)
@@ -54,8 +52,8 @@ def _price(value, what='price'):
 class Tier:
     """One block of a tiered tariff: `price` per kWh for the energy bought in the period up
     to the cumulative `upto` kWh (None: open-ended, the last tier)."""
-    upto: object
-    price: object
+    upto: Decimal | None
+    price: Decimal
 
     def __post_init__(self):
         if self.upto is not None:
@@ -73,9 +71,9 @@ class TierPortion:
     """The part of a purchase priced in one tier (for flat and time-of-use card vends, the
     single part, index 1). `amount` is exact: energy × price, not rounded."""
     index: int          # 1-based tier number
-    energy: object      # kWh priced in this tier
-    price: object
-    amount: object
+    energy: Decimal     # kWh priced in this tier
+    price: Decimal
+    amount: Decimal
 
 
 @dataclass(frozen=True)
@@ -83,11 +81,11 @@ class Tariff:
     """A validated tariff. Build one with `build_tariff` (strict: every price needed must be
     above zero) or directly (prices may be zero or missing: the vend is then refused)."""
     kind: str
-    price: object = None                 # flat price
+    price: Decimal | None = None         # flat price
     period: str = 'year'                 # tiers count the energy bought in this period
-    tiers: tuple = ()                    # Tier, ... (tiered)
-    tou_prices: tuple = ()               # ((band, price), ...) in TOU_BANDS order (tou)
-    card_price: object = None            # tou: price of a card vend; None: the flat band's
+    tiers: tuple[Tier, ...] = ()         # tiered
+    tou_prices: tuple[tuple[str, Decimal], ...] = ()     # ((band, price), ...) in TOU_BANDS order (tou)
+    card_price: Decimal | None = None    # tou: price of a card vend; None: the flat band's
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -116,7 +114,7 @@ class Tariff:
             (band, _price(given.get(band, ZERO), f'{band} price')) for band in TOU_BANDS) if given else ())
 
     @property
-    def vend_price(self):
+    def vend_price(self) -> Decimal | None:
         """The single price of a card vend on a flat or time-of-use tariff; the first tier's
         price on a tiered one (informative: a tiered vend is priced by `split`)."""
         if self.kind == 'tou':
@@ -128,37 +126,23 @@ class Tariff:
         return self.price
 
     @property
-    def has_price(self):
+    def has_price(self) -> bool:
         """True when a card vend can be priced: every price it may use is above zero."""
         if self.kind == 'tiered':
             return all(tier.price > 0 for tier in self.tiers)
         price = self.vend_price
         return price is not None and price > 0
 
-    def tou_price(self, band):
-        if band not in TOU_BANDS:
-            raise TariffError(_lt("Unknown time-of-use bands: %(bands)s."), bands=str(band))
-        return dict(self.tou_prices).get(band) if self.tou_prices else None
-
-    def price_at(self, period_energy):
-        """The price of the next kWh bought when `period_energy` kWh were already bought in
-        the period (the marginal price)."""
-        if self.kind != 'tiered':
-            return self.vend_price
-        period_energy = as_decimal(period_energy, 'period energy')
-        for tier in self.tiers:
-            if tier.upto is None or period_energy < tier.upto:
-                return tier.price
-        return self.tiers[-1].price     # not reached: the last tier is open-ended
-
-    def split(self, energy, period_energy_before=ZERO):
+    def split(self, energy: Number, period_energy_before: Number = ZERO) -> list[TierPortion]:
         return split(self, energy, period_energy_before)
 
-    def cost(self, energy, period_energy_before=ZERO):
+    def cost(self, energy: Number, period_energy_before: Number = ZERO) -> Decimal:
         return cost(self, energy, period_energy_before)
 
 
-def build_tariff(kind, price=None, period='year', tiers=(), tou_prices=None, card_price=None):
+def build_tariff(kind: str, price: Number | None = None, period: str = 'year',
+                 tiers: Iterable[tuple[Number | None, Number]] = (), tou_prices: Mapping[str, Number] | None = None,
+                 card_price: Number | None = None) -> Tariff:
     """Validate and build a Tariff from plain values (what a form holds).
 
     `tiers`: [(upto or None, price), ...] in order; the last tier is open-ended whatever its
@@ -204,7 +188,7 @@ def _check_energy(energy, what='energy'):
     return energy
 
 
-def split(tariff, energy, period_energy_before=ZERO):
+def split(tariff: Tariff, energy: Number, period_energy_before: Number = ZERO) -> list[TierPortion]:
     """The tier portions of buying `energy` kWh when `period_energy_before` kWh were already
     bought this period. The portions' energies add up to `energy`, their exact amounts to
     `cost`. A flat or time-of-use tariff gives one portion at its card vend price."""
@@ -228,17 +212,19 @@ def split(tariff, energy, period_energy_before=ZERO):
     return portions
 
 
-def cost(tariff, energy, period_energy_before=ZERO):
+def cost(tariff: Tariff, energy: Number, period_energy_before: Number = ZERO) -> Decimal:
     """Exact (unrounded) cost of `energy` kWh: the sum of the split's amounts."""
     return sum((p.amount for p in split(tariff, energy, period_energy_before)), ZERO)
 
 
-def money_for_energy(tariff, energy, precision='0.01', period_energy_before=ZERO):
+def money_for_energy(tariff: Tariff, energy: Number, precision: Number = '0.01',
+                     period_energy_before: Number = ZERO) -> Decimal:
     """What `energy` kWh cost, rounded half up to the payment precision."""
     return round_money(cost(tariff, energy, period_energy_before), precision)
 
 
-def energy_for_money(tariff, money, step, precision='0.01', period_energy_before=ZERO):
+def energy_for_money(tariff: Tariff, money: Number, step: Number, precision: Number = '0.01',
+                     period_energy_before: Number = ZERO) -> Decimal:
     """The most energy, in whole `step`s, whose rounded cost (`money_for_energy`) does not
     exceed `money`; 0 when not even one step is affordable. (With `money` 0 it is the most
     energy whose cost rounds to nothing.)
@@ -272,58 +258,7 @@ def energy_for_money(tariff, money, step, precision='0.01', period_energy_before
     return low * step
 
 
-@dataclass(frozen=True)
-class BillLine:
-    band: object        # time-of-use band name, or the tier index on other tariffs
-    energy: object
-    price: object
-    amount: object      # exact
-
-
-@dataclass(frozen=True)
-class Bill:
-    lines: tuple        # BillLine, ...
-    energy: object      # total kWh
-    amount_exact: object
-    amount: object      # amount_exact rounded half up to the payment precision
-
-
-def _consumption(consumption):
-    unknown = set(consumption) - set(TOU_BANDS)
-    if unknown:
-        raise TariffError(_lt("Unknown time-of-use bands: %(bands)s."), bands=', '.join(sorted(map(str, unknown))))
-    return {band: _check_energy(consumption[band], f'{band} energy') for band in TOU_BANDS if band in consumption}
-
-
-def bill_time_of_use(tariff, consumption):
-    """Exact amount of a consumption {'sharp': kWh, 'peak': ..., 'flat': ..., 'valley': ...}
-    on a time-of-use tariff (missing bands: 0 kWh)."""
-    if tariff.kind != 'tou':
-        raise TariffError(_lt("Only a time-of-use tariff bills by time-of-use band."))
-    prices = dict(tariff.tou_prices)
-    return sum((energy * prices[band] for band, energy in _consumption(consumption).items()), ZERO)
-
-
-def bill_consumption(tariff, consumption, precision='0.01', period_energy_before=ZERO):
-    """Bill a consumption {band: kWh} (e.g. a remote meter's daily frozen registers).
-
-    Time-of-use: each band at its price. Flat: the total at the price. Tiered: the total
-    split by tier after `period_energy_before`. The amount is the exact sum rounded once,
-    half up, to the payment precision."""
-    bands = _consumption(consumption)
-    total = sum(bands.values(), ZERO)
-    if tariff.kind == 'tou':
-        prices = dict(tariff.tou_prices)
-        lines = tuple(BillLine(band, energy, prices[band], energy * prices[band]) for band, energy in bands.items())
-    else:
-        lines = tuple(BillLine(p.index, p.energy, p.price, p.amount)
-                      for p in split(tariff, total, period_energy_before))
-    exact = sum((line.amount for line in lines), ZERO)
-    return Bill(lines=lines, energy=total, amount_exact=exact, amount=round_money(exact, precision))
-
-
 __all__ = [
-    'KINDS', 'PERIODS', 'TOU_BANDS', 'Bill', 'BillLine', 'Tariff', 'TariffError', 'Tier', 'TierPortion',
-    'bill_consumption', 'bill_time_of_use', 'build_tariff', 'cost', 'energy_for_money', 'money_for_energy',
-    'split',
+    'KINDS', 'PERIODS', 'TOU_BANDS', 'Tariff', 'TariffError', 'Tier', 'TierPortion', 'build_tariff', 'cost',
+    'energy_for_money', 'money_for_energy', 'split',
 ]

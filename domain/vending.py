@@ -50,8 +50,18 @@ from math import lcm
 from . import tariff as tariffs
 from .messages import _lt
 from .money import (
-    ENERGY_QUANTUM, ZERO, as_decimal, energy_text, floor_money, floor_to_step, has_places, is_multiple,
-    money_text, payment_precision, round_price,
+    ENERGY_QUANTUM,
+    ZERO,
+    Number,
+    as_decimal,
+    energy_text,
+    floor_money,
+    floor_to_step,
+    has_places,
+    is_multiple,
+    money_text,
+    payment_precision,
+    round_price,
 )
 
 STATES = ('active', 'deactivated', 'closed')
@@ -68,13 +78,13 @@ class VendRefused(Exception):
     """Why a vend cannot be made: `code` for programs, `message` (a translatable template
     with named parameters) and `params` (strings) for people; str() is the English text."""
 
-    def __init__(self, code, message, **params):
+    def __init__(self, code: str, message: str, **params: str):
         self.code = code
         self.message = message
         self.params = params
         super().__init__(code, message, params)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.message % self.params if self.params else self.message
 
 
@@ -109,9 +119,9 @@ def _ratio(value, what):
 class StationRules:
     """Rules of the vending station: the factory preset energy of new meters (deducted at a
     meter's first purchase, meter units), the payment precision and the energy step."""
-    preset_energy: object = Decimal('20')
-    payment_precision: object = Decimal('0.01')
-    energy_step: object = Decimal('1')
+    preset_energy: Decimal = Decimal('20')
+    payment_precision: Decimal = Decimal('0.01')
+    energy_step: Decimal = Decimal('1')
 
     def __post_init__(self):
         object.__setattr__(self, 'preset_energy', _energy(self.preset_energy, 'preset energy'))
@@ -128,7 +138,7 @@ class MeterRules:
     ct_ratio: int = 1
     pt_ratio: int = 1
     side: str = 'none'                  # 'none', 'primary' or 'secondary'
-    hoarding_limit: object = Decimal('9999')
+    hoarding_limit: Decimal = Decimal('9999')
 
     def __post_init__(self):
         object.__setattr__(self, 'ct_ratio', _ratio(self.ct_ratio, 'CT ratio'))
@@ -138,21 +148,16 @@ class MeterRules:
         object.__setattr__(self, 'hoarding_limit', _energy(self.hoarding_limit, 'hoarding limit'))
 
     @property
-    def multiplier(self):
+    def multiplier(self) -> int:
         """CT ratio × PT ratio, e.g. PT 30 × CT 10 = 300; 1 without transformers."""
         return self.ct_ratio * self.pt_ratio
 
     @property
-    def effective_multiplier(self):
+    def effective_multiplier(self) -> int:
         """The multiplier the vend applies: 1 when the meter side is 'none'."""
         return 1 if self.side == 'none' else self.multiplier
 
-    def to_meter_energy(self, energy):
-        """Billing (primary) kWh as the meter counts them: ÷ multiplier on the secondary side."""
-        energy = as_decimal(energy, 'energy')
-        return energy / self.multiplier if self.side == 'secondary' else energy
-
-    def to_billing_energy(self, meter_energy):
+    def to_billing_energy(self, meter_energy: Number) -> Decimal:
         """Meter kWh as billing (primary) kWh: × multiplier on the secondary side."""
         meter_energy = as_decimal(meter_energy, 'energy')
         return meter_energy * self.multiplier if self.side == 'secondary' else meter_energy
@@ -163,11 +168,11 @@ class AccountState:
     """What the vend needs to know of the customer account (read from the account row)."""
     state: str = 'active'               # 'active', 'deactivated' or 'closed'
     is_first_vend: bool = True          # the meter's first purchase: the preset is deducted
-    money_balance: object = ZERO        # money carried from the last purchase (本次余额)
-    period_energy: object = ZERO        # billing kWh bought in the tariff's current period
+    money_balance: Decimal = ZERO        # money carried from the last purchase (本次余额)
+    period_energy: Decimal = ZERO        # billing kWh bought in the tariff's current period
     is_card_credit_valid: bool = False  # the last credit is still on the card (not inserted)
-    remaining_energy: object = ZERO     # meter's last write-back, meter units
-    over_zero_energy: object = ZERO     # meter's last write-back, meter units
+    remaining_energy: Decimal = ZERO     # meter's last write-back, meter units
+    over_zero_energy: Decimal = ZERO     # meter's last write-back, meter units
 
     def __post_init__(self):
         if self.state not in STATES:
@@ -188,8 +193,8 @@ class VendRequest:
     yuan), the money handed over (None: exactly the amount due), and what the card layer
     found about the card presented (another station's card; a card replaced by a reissue)."""
     by: str
-    quantity: object
-    amount_tendered: object = None
+    quantity: Decimal
+    amount_tendered: Decimal | None = None
     is_card_foreign: bool = False
     is_card_superseded: bool = False
 
@@ -206,46 +211,41 @@ class VendRequest:
 class Quote:
     """The whole quote of a vend. Energies in kWh (0.01), money in yuan, prices per kWh."""
     by: str                             # 'energy' or 'money'
-    quantity: object                    # as requested (kWh or money)
+    quantity: Decimal                    # as requested (kWh or money)
     is_first_vend: bool
     # energy
-    energy_bought: object               # billing kWh paid for (primary side); counts for tiers
-    energy_step: object                 # the step the energy was bought in (see module doc)
+    energy_bought: Decimal               # billing kWh paid for (primary side); counts for tiers
+    energy_step: Decimal                 # the step the energy was bought in (see module doc)
     multiplier: int                     # CT × PT applied (1 when the side is 'none')
     side: str
-    energy_written: object              # credit written to the card, meter units
-    preset_deducted: object             # meter units, first vend only
-    over_zero_deducted: object          # meter units
-    energy_net: object                  # credited by the meter: written - preset - over-zero
-    energy_net_billing: object          # the same in billing kWh (× multiplier on the secondary side)
-    remaining_energy_before: object     # meter's last write-back
-    remaining_energy_after: object      # remaining + net, <= the hoarding limit
-    period_energy_before: object
-    period_energy_after: object
+    energy_written: Decimal              # credit written to the card, meter units
+    preset_deducted: Decimal             # meter units, first vend only
+    over_zero_deducted: Decimal          # meter units
+    energy_net: Decimal                  # credited by the meter: written - preset - over-zero
+    energy_net_billing: Decimal          # the same in billing kWh (× multiplier on the secondary side)
+    remaining_energy_before: Decimal     # meter's last write-back
+    remaining_energy_after: Decimal      # remaining + net, <= the hoarding limit
+    period_energy_before: Decimal
+    period_energy_after: Decimal
     # prices
-    tiers: tuple                        # tariff.TierPortion(index, energy, price, amount), ...
-    unit_price: object                  # average price of this purchase, 4 decimals half up
-    marginal_price: object              # price of the last kWh bought
-    price_written: object               # price written to the meter
+    tiers: tuple[tariffs.TierPortion, ...]  # (index, energy, price, amount), ...
+    unit_price: Decimal                  # average price of this purchase, 4 decimals half up
+    marginal_price: Decimal              # price of the last kWh bought
+    price_written: Decimal               # price written to the meter
     # money
-    payment_precision: object
-    amount_exact: object                # sum of the tier amounts, unrounded
-    energy_amount: object               # amount_exact rounded half up to the payment precision
-    balance_before: object
-    balance_used: object                # of the balance, towards this energy amount
-    balance_after: object               # carried to the next purchase
-    amount_due: object                  # money the customer pays now
-    amount_tendered: object
-    change: object
-
-    @property
-    def balance_added(self):
-        """The part of this payment carried forward as balance (buying by money)."""
-        return self.balance_after - self.balance_before + self.balance_used
+    payment_precision: Decimal
+    amount_exact: Decimal                # sum of the tier amounts, unrounded
+    energy_amount: Decimal               # amount_exact rounded half up to the payment precision
+    balance_before: Decimal
+    balance_used: Decimal                # of the balance, towards this energy amount
+    balance_after: Decimal               # carried to the next purchase
+    amount_due: Decimal                  # money the customer pays now
+    amount_tendered: Decimal
+    change: Decimal
 
 
 # ---------------------------------------------------------------------------------- rules
-def effective_energy_step(station, meter):
+def effective_energy_step(station: StationRules, meter: MeterRules) -> Decimal:
     """The energy step of a vend: the station's, or on a secondary-side meter the smallest
     multiple of it that is also a multiple of 0.01 × multiplier (so energy ÷ multiplier is a
     whole number of 0.01 kWh)."""
@@ -324,7 +324,8 @@ def _check_not_free(tariff, energy, energy_amount, step, precision, before):
             least=energy_text(energy_for_money(tariff, ZERO, step, precision, before) + step))
 
 
-def quote(request, station, meter, tariff, account):
+def quote(request: VendRequest, station: StationRules, meter: MeterRules, tariff: tariffs.Tariff,
+          account: AccountState) -> Quote:
     """The whole quote of `request` for an account in state `account`, or VendRefused.
 
     `station`: StationRules, `meter`: MeterRules, `tariff`: tariff.Tariff, `account`:

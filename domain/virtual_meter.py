@@ -34,16 +34,26 @@ the decoder; the card and the meter are then left as they were.
 """
 from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
 
 from . import card_format
-from .card_format import (STATUS_ALARM, STATUS_NORMAL, STATUS_PRETRIP, STATUS_TRIPPED, CardRefused,  # noqa: F401
-                          WriteBack)
 from .card_crypto import derive_psc
+from .card_format import STATUS_ALARM, STATUS_NORMAL, STATUS_PRETRIP, STATUS_TRIPPED, KeyLookup, WriteBack
 from .messages import _lt
 
-STATUS_OK = STATUS_NORMAL
 ZERO = Decimal(0)
 _NOT_KEPT = ('key_lookup', 'log')
+
+
+class Card(Protocol):
+    """The chip's commands the meter uses (card_bridge's VirtualSle4442, or a chip in a reader)."""
+    # pylint: disable=method-required-super  # a chip's read and write, not a model's
+
+    def read(self, address: int, length: int) -> bytes: ...
+    def read_error_counter(self) -> int: ...
+    def present_psc(self, psc: bytes) -> int: ...     # the tries left: 3 = accepted
+    def write(self, address: int, data: bytes) -> None: ...
+    def power_off(self) -> None: ...
 
 
 class MeterRefused(Exception):
@@ -51,7 +61,7 @@ class MeterRefused(Exception):
     'wrong_sequence', 'below_deductions', 'hoarding', 'wrong_unit', 'psc'), `message`
     (translatable template) and `params`."""
 
-    def __init__(self, code, message, **params):
+    def __init__(self, code: str, message: str, **params: str | int):
         self.code = code
         self.message = message
         self.params = params
@@ -64,14 +74,14 @@ class InsertResult:
     card_type: str
     credited: Decimal = ZERO             # net credit added to the meter
     already_credited: bool = False       # the same purchase card again after a torn insertion
-    write_back: WriteBack = None
+    write_back: WriteBack | None = None
 
 
 @dataclass
 class VirtualMeter:
     station_code: str
     meter_number: str
-    key_lookup: object                   # (station code, key version) -> master key or None
+    key_lookup: KeyLookup                # (station code, key version) -> master key or None
     preset: Decimal = Decimal(20)        # factory preset, deducted from the first purchase
     hoarding: Decimal = Decimal(9999)
     alarm: Decimal = Decimal(20)
@@ -89,10 +99,10 @@ class VirtualMeter:
     last_purchase: Decimal = ZERO
     last_card_serial: bytes = b''
     clock: int = 0                        # meter time, seconds; each insertion ticks it
-    log: list = field(default_factory=list)
+    log: list[InsertResult] = field(default_factory=list)
 
     # --- keeping a meter between runs (the demo's `make meter`) ------------------------------
-    def to_state(self):
+    def to_state(self) -> dict[str, str | int]:
         """The meter's settings and registers as JSON-ready values (not its keys, not its log)."""
         state = {}
         for spec in fields(self):
@@ -104,7 +114,7 @@ class VirtualMeter:
         return state
 
     @classmethod
-    def from_state(cls, state, key_lookup):
+    def from_state(cls, state: dict[str, str | int], key_lookup: KeyLookup) -> 'VirtualMeter':
         """The meter `to_state` kept, holding the station's keys again."""
         values = {}
         for spec in fields(cls):
@@ -116,7 +126,7 @@ class VirtualMeter:
         return cls(key_lookup=key_lookup, **values)
 
     # --- metering ------------------------------------------------------------------------
-    def consume(self, energy):
+    def consume(self, energy: Decimal | int | str) -> None:
         """Use `energy` kWh; beyond zero credit it accrues as over-zero (relay fault)."""
         energy = Decimal(energy)
         if energy < 0:
@@ -129,7 +139,7 @@ class VirtualMeter:
             self.over_zero += -self.remaining
             self.remaining = ZERO
 
-    def status(self):
+    def status(self) -> int:
         if self.remaining <= 0:
             return STATUS_TRIPPED
         if self.remaining <= self.pretrip:
@@ -139,12 +149,12 @@ class VirtualMeter:
         return STATUS_NORMAL
 
     # --- cards -----------------------------------------------------------------------------
-    def insert(self, card):
+    def insert(self, card: Card) -> Decimal:
         """Insert a card; returns the net credit added (0 for a consumed or special
         card). Raises MeterRefused or CardRefused (card and meter unchanged)."""
         return self.insert_card(card).credited
 
-    def insert_card(self, card):
+    def insert_card(self, card: Card) -> InsertResult:
         """Insert a card; returns an InsertResult."""
         raw = card.read(0, card_format.CARD_SIZE)
         decoded = card_format.decode(raw, self.key_lookup)

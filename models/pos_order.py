@@ -67,8 +67,8 @@ class PosOrder(models.Model):
             raise UserError(self.env._(
                 "Electricity cannot be refunded at the Point of Sale: use Suspend and Refund on the customer."))
         made = self.env['prepaid.vend']    # sold or rewritten now: their card writes to queue
-        for line in self.lines.filtered(lambda l: l.prepaid_account_id and not l.prepaid_vend_id
-                                        and not l.prepaid_rewrite_vend_id):
+        for line in self.lines.filtered(lambda ln: ln.prepaid_account_id and not ln.prepaid_vend_id
+                                        and not ln.prepaid_rewrite_vend_id):
             vend = line.prepaid_account_id._vend(
                 line.prepaid_method or 'energy', Decimal(f'{line.prepaid_quantity:.2f}'),
                 client_request_id=f'pos-line-{line.uuid or line.id}', channel='pos',
@@ -76,7 +76,7 @@ class PosOrder(models.Model):
             line._check_prepaid_price(vend.amount_due, vend.account_id)
             line.prepaid_vend_id = vend
             made |= vend
-        for line in self.lines.filtered(lambda l: l.prepaid_rewrite_vend_id and not l.prepaid_operation_id):
+        for line in self.lines.filtered(lambda ln: ln.prepaid_rewrite_vend_id and not ln.prepaid_operation_id):
             vend = line.prepaid_rewrite_vend_id
             if vend.account_id != line.prepaid_account_id:
                 raise UserError(self.env._("The rewritten vend is not of this line's customer."))

@@ -37,7 +37,7 @@ class PrepaidAccount(models.Model):
     partner_id = fields.Many2one('res.partner', string='Customer', required=True, tracking=True,
                                  index=True)
     phone = fields.Char(related='partner_id.phone')
-    meter_id = fields.Many2one('prepaid.meter', string='Meter', required=True, tracking=True,
+    meter_id = fields.Many2one('prepaid.meter', required=True, tracking=True,
                                check_company=True, index=True)
     meter_type_id = fields.Many2one(related='meter_id.meter_type_id')
     tariff_id = fields.Many2one('prepaid.tariff', required=True, tracking=True, check_company=True)

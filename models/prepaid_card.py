@@ -5,7 +5,6 @@ from ..domain import card_crypto, card_format
 from ..tools import ADMIN_GROUP, to_decimal
 
 
-
 class PrepaidCard(models.Model):
     """One physical IC card (by its chip serial) and what the system issued on it.
 
@@ -33,7 +32,7 @@ class PrepaidCard(models.Model):
         readonly=True, help="The card's own PSC replaced the transport PSC (known from a confirmed write).")
     issue_date = fields.Datetime(default=fields.Datetime.now, readonly=True)
     previous_card_id = fields.Many2one('prepaid.card', readonly=True, string='Replaces')
-    replaced_by_id = fields.Many2one('prepaid.card', readonly=True, string='Replaced By')
+    replaced_by_id = fields.Many2one('prepaid.card', readonly=True)
     writeback_ids = fields.One2many('prepaid.card.writeback', 'card_id', string='Write-backs')
 
     _serial_issued_uniq = models.UniqueIndex(

@@ -29,7 +29,8 @@ class PrepaidCardJob(models.Model):
     nonce = fields.Char(required=True, default=lambda self: secrets.token_hex(16), copy=False)
     expires_at = fields.Float(required=True, default=lambda self: time.time() + JOB_LIFETIME)
     state = fields.Selection([('pending', 'Pending'), ('sent', 'Sent to Bridge'), ('done', 'Done'),
-                              ('failed', 'Failed'), ('expired', 'Expired')], default='pending', required=True, index=True)
+                              ('failed', 'Failed'), ('expired', 'Expired')],
+                             default='pending', required=True, index=True)
     raw = fields.Char(string='Card Read-back')
     error = fields.Char()
 

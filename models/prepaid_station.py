@@ -36,7 +36,7 @@ class PrepaidStation(models.Model):
     company_id = fields.Many2one('res.company', required=True, default=lambda self: self.env.company)
     currency_id = fields.Many2one(related='company_id.currency_id')
     cash_journal_id = fields.Many2one(
-        'account.journal', string='Cash Journal', check_company=True, tracking=True,
+        'account.journal', check_company=True, tracking=True,
         domain="[('type', '=', 'cash')]", default=lambda self: company_cash_journal(self.env.company),
         help="The station's till: backend sales, account openings, rewrites and refunds of its "
              "customers are paid in and out of it by default.")

@@ -1,4 +1,4 @@
-from datetime import timezone
+from datetime import UTC
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -252,7 +252,7 @@ class PrepaidVend(models.Model):
             sequence=self.sequence, credit=to_decimal(self.energy_written),
             alarm=to_decimal(meter.alarm_energy), pretrip=to_decimal(meter.pretrip_energy),
             hoarding=to_decimal(meter.hoarding_energy), price=to_decimal(self.price_written, 4),
-            ct_ratio=meter.ct_ratio, pt_ratio=meter.pt_ratio, issued_at=int(self.date.replace(tzinfo=timezone.utc).timestamp()),
+            ct_ratio=meter.ct_ratio, pt_ratio=meter.pt_ratio, issued_at=int(self.date.replace(tzinfo=UTC).timestamp()),
             terminal=station.id, preset=to_decimal(station.preset_energy))
 
     def _card_job(self, present_psc=None, credit_valid=True):

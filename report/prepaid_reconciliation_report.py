@@ -23,8 +23,8 @@ class PrepaidReconciliationReport(models.Model):
     pos_session_id = fields.Many2one('pos.session', string='POS Session', readonly=True)
     company_id = fields.Many2one('res.company', readonly=True)
     currency_id = fields.Many2one(related='company_id.currency_id')
-    vend_amount = fields.Monetary(string='Vend Amount', readonly=True)
-    payment_amount = fields.Monetary(string='Payment Amount', readonly=True)
+    vend_amount = fields.Monetary(readonly=True)
+    payment_amount = fields.Monetary(readonly=True)
     posted_amount = fields.Monetary(string='Journal Postings', readonly=True)
     difference = fields.Monetary(readonly=True, help="Vends - journal postings; must be 0.00.")
 

@@ -111,6 +111,27 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.requirements" 2>/dev/null)" !
   if [ -f "$ADDON_DIR/card_bridge/pyproject.toml" ]; then "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps -e "$ADDON_DIR/card_bridge"; fi
   echo "$req_hash" >"$VENV/.requirements"
 fi
+# The lint tools (scripts/lint.sh): added to the same venv, never removing anything.
+dev_hash=$(sha256sum "$ADDON_DIR/requirements-dev.txt" | cut -c1-16)
+if [ "$(cat "$VENV/.requirements-dev" 2>/dev/null)" != "$dev_hash" ]; then
+  say "installing the lint tools (requirements-dev.txt) into $VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check -r "$ADDON_DIR/requirements-dev.txt" >"$RT/pip-dev.log" 2>&1 || { grep -v "^WARNING: Location" "$RT/pip-dev.log" | tail -20; exit 1; }
+  echo "$dev_hash" >"$VENV/.requirements-dev"
+fi
+# eslint for static/, pinned by package.json and package-lock.json, in the runtime's node_modules.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  say "installing nodejs and npm"
+  apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs npm >"$RT/apt-node.log" 2>&1 \
+    || { tail -20 "$RT/apt-node.log"; exit 1; }
+fi
+npm_hash=$(cat "$ADDON_DIR/package.json" "$ADDON_DIR/package-lock.json" | sha256sum | cut -c1-16)
+if [ ! -x "$RT/node_modules/.bin/eslint" ] || [ "$(cat "$RT/node_modules/.npm-hash" 2>/dev/null)" != "$npm_hash" ]; then
+  say "installing eslint into $RT/node_modules"
+  cp "$ADDON_DIR/package.json" "$ADDON_DIR/package-lock.json" "$ADDON_DIR/.npmrc" "$RT/"
+  npm ci --prefix "$RT" --ignore-scripts --no-audit --no-fund >"$RT/npm.log" 2>&1 || { tail -20 "$RT/npm.log"; exit 1; }
+  echo "$npm_hash" >"$RT/node_modules/.npm-hash"
+fi
 
 # --- 4. PostgreSQL ----------------------------------------------------------------------------
 if ! pg_lsclusters -h 2>/dev/null | grep -q online; then

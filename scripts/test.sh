@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: set up, build a fresh test database, run every test, exit non-zero on any failure.
+#  0. the linters (scripts/lint.sh: ruff, pylint-odoo, eslint): a finding fails the run and counts
+#     as one failure per tool in the last line; the tests run all the same;
 #  1. pytest (with pytest-odoo): the plain-Python domain tests and the TransactionCase tests;
 #  2. Odoo's own runner: the HttpCase / browser tests (tag prepaid_browser), which must really
 #     start Chromium: a skipped browser test fails the run.
@@ -16,6 +18,11 @@ odoo module install -c "$CONF" -d "$TEST_DB" prepaid_electricity >"$LOGS/install
   || { grep -E "ERROR|CRITICAL|Error" -A20 "$LOGS/install.log" | head -80; exit 1; }
 set +e
 status=0
+
+echo "[test] lint: ruff, pylint-odoo, eslint"
+bash "$ADDON_DIR/scripts/lint.sh" 2>&1 | tee "$LOGS/lint.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+n_lintf=$(grep -Eo "^\[lint\] findings in: .*" "$LOGS/lint.log" | cut -d: -f2 | wc -w)
 
 echo "[test] pytest: domain and TransactionCase tests"
 (cd "$RT/addons" && "$VENV/bin/python" -m pytest -p no:cacheprovider -q \
@@ -49,7 +56,7 @@ n_py=$(( $(count passed "$LOGS/pytest.log") + $(count passed "$LOGS/pytest-bridg
 n_pyf=$(( $(count failed "$LOGS/pytest.log") + $(count failed "$LOGS/pytest-bridge.log") + $(count error "$LOGS/pytest.log") ))
 n_od=$(sed -E 's/.* of ([0-9]+) tests/\1/' <<<"${summary:-0 failed, 0 error(s) of 0 tests}")
 n_odf=$(( $(cut -d' ' -f1 <<<"${summary:-0}") + $(sed -E 's/.*, ([0-9]+) error.*/\1/' <<<"${summary:-0 failed, 0 error(s)}") ))
-total_failed=$(( ${n_pyf:-0} + n_odf ))
+total_failed=$(( ${n_pyf:-0} + n_odf + n_lintf ))
 total_passed=$(( ${n_py:-0} + n_od - n_odf ))
 if [ "$status" -ne 0 ] && [ "$total_failed" -eq 0 ]; then total_failed=1; fi
 echo "$total_passed passed, $total_failed failed"

@@ -10,18 +10,19 @@ from decimal import Decimal
 
 import requests
 
-from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCommon
 from odoo.fields import Command
 from odoo.tests import tagged
 from odoo.tests.common import TEST_CURSOR_COOKIE_NAME
 
+from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCommon
+
 from card_bridge import client as bridge_client
 from card_bridge.cli import _card_serial, _pick_reader, serve
 from card_bridge.protocol import JobGuard
+from card_bridge.sle4442 import VirtualSle4442
 from card_bridge.vpcd import VpcdCard
 
 from ..domain import card_format
-from ..domain.sle4442 import VirtualSle4442
 from ..domain.virtual_meter import VirtualMeter
 from .common import TEST_READER, TEST_VPCD_PORT, ensure_pcscd, make_account, use_card_keys
 

@@ -4,9 +4,10 @@ write-back; no quote offered while the credit is still on the card; a customer w
 offered the card issue; an account opened at the till and its first purchase added to the order."""
 from decimal import Decimal
 
-from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCommon
 from odoo.fields import Command
 from odoo.tests import tagged
+
+from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCommon
 
 from .common import make_account
 

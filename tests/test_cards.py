@@ -4,8 +4,9 @@ from decimal import Decimal
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
+from card_bridge.sle4442 import VirtualSle4442
+
 from ..domain import card_crypto
-from ..domain.sle4442 import VirtualSle4442
 from ..domain.virtual_meter import MeterRefused, VirtualMeter
 from .common import PrepaidCommon, use_card_keys
 
@@ -30,7 +31,8 @@ class TestCards(PrepaidCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.keys = {'654321': {'1': '00112233445566778899aabbccddeeff'}, '999999': {'1': 'ffeeddccbbaa99887766554433221100'}}
+        cls.keys = {'654321': {'1': '00112233445566778899aabbccddeeff'},
+                    '999999': {'1': 'ffeeddccbbaa99887766554433221100'}}
         cls.key_path = use_card_keys(cls, cls.keys)
 
     def key_lookup(self, station, version):
@@ -47,7 +49,7 @@ class TestCards(PrepaidCommon):
         self.meter = VirtualMeter(station_code='654321', meter_number='000012345678', key_lookup=self.key_lookup,
                                   preset=Decimal(20))
 
-    def read(self, card=None):
+    def read(self, card=None):  # pylint: disable=method-required-super  # a test helper, not a model's read
         return self.env['prepaid.card'].with_user(self.operator)._read_card((card or self.card).read(0, 256))
 
     def sell(self, energy):
@@ -118,7 +120,6 @@ class TestCards(PrepaidCommon):
         self.assertEqual(self.account.operation_ids.filtered(lambda o: o.kind == 'reissue').account_id, self.account)
 
     def test_operator_cannot_reissue(self):
-        from odoo.exceptions import AccessError
         with self.assertRaises(AccessError):
             self.account.with_user(self.operator)._reissue_card('ffffffffffffffff')
 

@@ -26,7 +26,8 @@ class TestDisplay(TransactionCase):
         """The bridge form lists each reader and the card in it, not "[object Object]"."""
         bridge = self.env['prepaid.card.bridge'].create({'name': 'Till'})
         self.assertEqual(bridge.readers_text, 'No reader reported yet.')
-        bridge.readers = [{'name': 'Virtual PCD 00 00', 'card': '0a0b0c0d0e0f1011'}, {'name': 'Virtual PCD 00 01', 'card': None}]
+        bridge.readers = [{'name': 'Virtual PCD 00 00', 'card': '0a0b0c0d0e0f1011'},
+                          {'name': 'Virtual PCD 00 01', 'card': None}]
         self.assertEqual(bridge.readers_text.splitlines(),
                          ['Virtual PCD 00 00: card 0a0b0c0d0e0f1011', 'Virtual PCD 00 01: no card'])
         arch = self.env['prepaid.card.bridge'].get_views([(False, 'form')])['views']['form']['arch']

@@ -2,6 +2,7 @@
 polls it over HTTP and runs the jobs it signed on a virtual SLE4442 in the tests' Virtual PCD
 reader (vpcd's second slot: the demo of `make run` keeps the first)."""
 import json
+import logging
 import statistics
 import subprocess
 import sys
@@ -18,8 +19,8 @@ from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import config
 
-from card_bridge import client as bridge_client
 from card_bridge import cli
+from card_bridge import client as bridge_client
 from card_bridge.cli import serve
 from card_bridge.protocol import JobGuard, request_headers
 from card_bridge.sle4442 import VirtualSle4442
@@ -31,6 +32,7 @@ from .common import TEST_READER, TEST_VPCD_PORT, ensure_pcscd, insert_test_card,
 READER = TEST_READER
 METER_SCRIPT = Path(__file__).resolve().parents[1] / 'scripts' / 'virtual_meter.py'
 MASTER = '00112233445566778899aabbccddeeff'
+_logger = logging.getLogger(__name__)
 
 
 @tagged('post_install', '-at_install', 'prepaid_http')
@@ -111,8 +113,8 @@ class TestCardBridgeEndToEnd(HttpCase):
             self.run_bridge_once(server, guard)
             durations.append(time.perf_counter() - start)
             self.assertEqual(vend.state, 'written')
-        print(f"\n[bench] full vend job through pcscd+vpcd (poll, write, read-back, result): "
-              f"median {statistics.median(durations) * 1000:.0f} ms over {len(durations)}")
+        _logger.info("[bench] full vend job through pcscd+vpcd (poll, write, read-back, result): "
+                     "median %.0f ms over %d", statistics.median(durations) * 1000, len(durations))
         decoded = card_format.decode(self.chip.read(0, 256), lambda s, v: bytes.fromhex(MASTER), '515151')
         self.assertEqual(decoded.image.sequence, 6)
 

@@ -3,10 +3,11 @@
 POS checks the cashier's role on the server, whatever the screen shows."""
 import inspect
 
-from odoo.addons.point_of_sale.tests.common import TestPoSCommon
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 from odoo.tests import new_test_user, tagged
+
+from odoo.addons.point_of_sale.tests.common import TestPoSCommon
 
 from .common import OPERATOR, make_account
 

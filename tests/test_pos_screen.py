@@ -6,7 +6,8 @@ from decimal import Decimal
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
-from ..domain.sle4442 import VirtualSle4442
+from card_bridge.sle4442 import VirtualSle4442
+
 from ..domain.virtual_meter import VirtualMeter
 from .common import PrepaidCommon, use_card_keys
 from .test_cards import run_job
@@ -71,7 +72,8 @@ class TestPosVendingScreen(PrepaidCommon):
                          (61.0, 2.0, 122.0, 0.0))
         by_money = self.screen.quote(self.pos_config.id, self.account.id, 'money', '100.00')
         self.assertEqual((by_money['energy_bought'], by_money['amount_due']), (50.0, 100.0))
-        self.assertIn('greater than zero', self.screen.quote(self.pos_config.id, self.account.id, 'energy', '0')['error'])
+        self.assertIn('greater than zero',
+                      self.screen.quote(self.pos_config.id, self.account.id, 'energy', '0')['error'])
         self.assertIn('valid number', self.screen.quote(self.pos_config.id, self.account.id, 'energy', 'abc')['error'])
 
     def test_quote_refused_while_the_credit_is_on_the_card(self):
@@ -114,7 +116,8 @@ class TestPosVendingScreen(PrepaidCommon):
         first = self.screen.write_vend(self.pos_config.id, vend.id)['job_id']
         self.bridge_answers(first, ok=False, error='card removed')
         [status] = self.screen.write_status(self.pos_config.id, [vend.id])
-        self.assertEqual((status['state'], status['job_state'], status['error']), ('to_write', 'failed', 'card removed'))
+        self.assertEqual((status['state'], status['job_state'], status['error']),
+                         ('to_write', 'failed', 'card removed'))
         summary = self.screen.account_summary(self.pos_config.id, self.account.id)
         self.assertEqual(summary['waiting_vend_id'], vend.id)
         self.assertIn(f'{vend.name} is waiting for its card write', ' '.join(summary['warnings']))

@@ -1,9 +1,10 @@
 import re
 
-from odoo.addons.point_of_sale.tests.common import TestPoSCommon
-from odoo.fields import Command
 from odoo.exceptions import UserError
+from odoo.fields import Command
 from odoo.tests import tagged
+
+from odoo.addons.point_of_sale.tests.common import TestPoSCommon
 
 from .common import make_account
 
@@ -17,7 +18,8 @@ class TestPosVending(TestPoSCommon):
     def setUpClass(cls):
         super().setUpClass()
         # the cashier of these POS tests sells electricity
-        cls.env.user.sudo().group_ids = [Command.link(cls.env.ref('prepaid_electricity.prepaid_electricity_group_operator').id)]
+        operator = cls.env.ref('prepaid_electricity.prepaid_electricity_group_operator')
+        cls.env.user.sudo().group_ids = [Command.link(operator.id)]
         env = cls.env(su=True)   # fixtures are the administrator's
         cls.config = cls.basic_config
         cls.account = make_account(env, '626262', '626200000001', customer='POS Customer')
@@ -38,7 +40,8 @@ class TestPosVending(TestPoSCommon):
         row shows vends = payments = postings = `amount`, a difference of 0.00."""
         self.pos_session.action_pos_session_validate()
         liability = self.env.company.prepaid_liability_account_id
-        lines = self.env['account.move.line'].search([('account_id', '=', liability.id), ('parent_state', '=', 'posted')])
+        lines = self.env['account.move.line'].search(
+            [('account_id', '=', liability.id), ('parent_state', '=', 'posted')])
         self.assertEqual(round(sum(lines.mapped('credit')) - sum(lines.mapped('debit')), 2), amount)
         self.env.flush_all()
         row = self.env['prepaid.reconciliation.report'].sudo().search([('pos_session_id', '=', self.pos_session.id)])
@@ -108,9 +111,11 @@ class TestPosVending(TestPoSCommon):
         self.open_new_session()
         self.env['pos.order'].sync_from_ui([self.electricity_order(61, 122.0)])
         vend = self.account.vend_ids
-        result = self.env['pos.order'].sync_from_ui([self.electricity_order(51, -20.0, prepaid_rewrite_vend_id=vend.id)])
+        result = self.env['pos.order'].sync_from_ui(
+            [self.electricity_order(51, -20.0, prepaid_rewrite_vend_id=vend.id)])
         [operation] = result['prepaid.operation']
-        self.assertEqual({key: operation[key] for key in ('energy_before', 'energy_after', 'amount_before', 'amount_after')},
+        self.assertEqual({key: operation[key]
+                          for key in ('energy_before', 'energy_after', 'amount_before', 'amount_after')},
                          {'energy_before': 61.0, 'energy_after': 51.0, 'amount_before': 122.0, 'amount_after': 102.0})
         [line] = result['pos.order.line']
         self.assertEqual(line['prepaid_operation_id'], operation['id'])

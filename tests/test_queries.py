@@ -156,7 +156,7 @@ class TestDashboard(QueriesCommon):
         self.tz = datetime.timezone(datetime.timedelta(hours=8))
 
     def local_date(self, vend):
-        return vend.date.replace(tzinfo=datetime.timezone.utc).astimezone(self.tz).date()
+        return vend.date.replace(tzinfo=datetime.UTC).astimezone(self.tz).date()
 
     def totals(self, vends):
         return (round(sum(vends.mapped('energy_bought')), 2), round(sum(vends.mapped('amount_due')), 2), len(vends))
@@ -171,7 +171,7 @@ class TestDashboard(QueriesCommon):
         self.assertEqual([m['key'] for m in data['months']][0::11], ['2025-07', '2026-06'])
         self.assertEqual(len(data['months']), 12)
         for month in data['months']:
-            vends = self.sales.filtered(lambda v: f'{self.local_date(v):%Y-%m}' == month['key'])
+            vends = self.sales.filtered(lambda v, key=month['key']: f'{self.local_date(v):%Y-%m}' == key)
             self.assertEqual((month['energy'], month['amount'], month['count']), self.totals(vends), month['key'])
         shown = self.sales.filtered(lambda v: self.local_date(v) >= datetime.date(2025, 7, 1))
         self.assertEqual(sum(m['count'] for m in data['months']), len(shown))
@@ -179,7 +179,7 @@ class TestDashboard(QueriesCommon):
         this_month = self.sales.filtered(lambda v: self.local_date(v) >= datetime.date(2026, 6, 1))
         self.assertEqual(
             {a['name']: (a['energy'], a['amount'], a['count']) for a in data['areas']},
-            {area.name: self.totals(this_month.filtered(lambda v: v.area_id == area))
+            {area.name: self.totals(this_month.filtered(lambda v, area=area: v.area_id == area))
              for area in this_month.area_id})
 
     def test_figures_open_the_matching_lists(self):
@@ -211,7 +211,8 @@ class TestDashboard(QueriesCommon):
         """Chart months read as the language writes a month and year, never "1 2026"."""
         Dashboard = self.env['prepaid.dashboard'].with_user(self.manager).with_context(tz=TZ)
         months = Dashboard.with_context(lang='en_US').get_data()['months']
-        self.assertEqual([(m['key'], m['label']) for m in months][0::11], [('2025-07', 'Jul 2025'), ('2026-06', 'Jun 2026')])
+        self.assertEqual([(m['key'], m['label']) for m in months][0::11],
+                         [('2025-07', 'Jul 2025'), ('2026-06', 'Jun 2026')])
         self.env['res.lang']._activate_lang('zh_CN')
         months = Dashboard.with_context(lang='zh_CN').get_data()['months']
         self.assertEqual([m['label'] for m in months][0::11], ['2025年7月', '2026年6月'])

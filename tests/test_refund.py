@@ -7,7 +7,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import SQL
 
-from ..domain.sle4442 import VirtualSle4442
+from card_bridge.sle4442 import VirtualSle4442
+
 from ..domain.virtual_meter import VirtualMeter
 from .common import PrepaidCommon, use_card_keys
 from .test_cards import run_job

@@ -6,10 +6,11 @@ from freezegun import freeze_time
 from lxml import html as lxml_html
 from pypdf import PdfReader
 
-from odoo.addons.point_of_sale.tests.common import TestPoSCommon
 from odoo.exceptions import AccessError
 from odoo.fields import Command
 from odoo.tests import new_test_user, tagged
+
+from odoo.addons.point_of_sale.tests.common import TestPoSCommon
 
 from .common import MANAGER, OPERATOR, PrepaidCommon, make_account
 
@@ -163,7 +164,8 @@ class TestSalesReports(PrepaidCommon):
         expected = self.expected(start, end)
         for grouping in ('customer', 'area', 'all'):
             with self.subTest(grouping=grouping):
-                [section] = self.wizard(report_kind='yearly', year=2025, grouping=grouping)._get_report_data()['sections']
+                wizard = self.wizard(report_kind='yearly', year=2025, grouping=grouping)
+                [section] = wizard._get_report_data()['sections']
                 self.assertEqual(section['totals'][-1], expected['amount'])
                 feb, mar, dec = (section['totals'][-13 + m - 1] for m in (2, 3, 12))
                 self.assertEqual((feb, mar, dec), (50.0, 362.0, 70.0))
@@ -402,8 +404,9 @@ class TestSalesReportsPos(TestPoSCommon):
                          "a rewrite is no new sale: its energy and money differences only")
 
         # what each POS payment method took in the session, as the report shows it
-        session_payments = {f'{method.name} (Point of Sale)': amount for method, amount in self.env['pos.payment']._read_group(
-            [('session_id', '=', self.pos_session.id)], ['payment_method_id'], ['amount:sum'])}
+        session_payments = {
+            f'{method.name} (Point of Sale)': amount for method, amount in self.env['pos.payment']._read_group(
+                [('session_id', '=', self.pos_session.id)], ['payment_method_id'], ['amount:sum'])}
         self.assertEqual(session_payments, {card: 20.0})
         self.assertEqual({label: total for label, total in zip(labels, per_operator['totals'][7:])
                           if label in session_payments}, session_payments)

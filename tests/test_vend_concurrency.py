@@ -23,7 +23,7 @@ class TestVendConcurrency(TransactionCase):
                 'meter_id': meter.id, 'tariff_id': tariff.id, 'station_id': station.id})
             ids = {'station': station.id, 'tariff': tariff.id, 'type': meter_type.id, 'meter': meter.id,
                    'account': account.id, 'partner': account.partner_id.id}
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit  # two other cursors must see the fixtures
         self.addCleanup(self._purge, ids)
         return ids
 
@@ -43,14 +43,14 @@ class TestVendConcurrency(TransactionCase):
                 SQL("DELETE FROM res_partner WHERE id = %s", ids['partner']),
             ]:
                 cr.execute(query)
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit  # removes the committed fixtures
 
     def test_two_cursors_one_vend(self):
         ids = self._committed_account()
         with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
             account1 = api.Environment(cr1, SUPERUSER_ID, {})['prepaid.account'].browse(ids['account'])
             account2 = api.Environment(cr2, SUPERUSER_ID, {})['prepaid.account'].browse(ids['account'])
-            account1.purchase_sequence, account2.purchase_sequence  # both read the same state
+            _ = account1.purchase_sequence, account2.purchase_sequence  # both read the same state
             vend = account1._vend('energy', Decimal('61'))
             with self.assertRaisesRegex(UserError, 'being served'):
                 account2._vend('energy', Decimal('61'))

@@ -70,5 +70,5 @@ def utc_bounds(env, date_from, date_to):
     tz = env.tz
     start = tz.localize(datetime.datetime.combine(date_from, datetime.time.min))
     end = tz.localize(datetime.datetime.combine(date_to + datetime.timedelta(days=1), datetime.time.min))
-    return (start.astimezone(datetime.timezone.utc).replace(tzinfo=None),
-            end.astimezone(datetime.timezone.utc).replace(tzinfo=None))
+    return (start.astimezone(datetime.UTC).replace(tzinfo=None),
+            end.astimezone(datetime.UTC).replace(tzinfo=None))

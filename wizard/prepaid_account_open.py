@@ -31,15 +31,15 @@ class PrepaidAccountOpen(models.TransientModel):
         string='Metering Side', default='none', required=True)
     constant = fields.Integer(string='Meter Constant (imp/kWh)', default=1600)
     start_reading = fields.Integer(string='Start Reading (kWh)')
-    alarm_energy = fields.Float(string='Alarm Level', digits=ENERGY_DIGITS, compute='_compute_from_template', store=True, readonly=False,
-                                    precompute=True)
-    pretrip_energy = fields.Float(string='Pre-trip Level', digits=ENERGY_DIGITS, compute='_compute_from_template', store=True, readonly=False,
-                                    precompute=True)
+    alarm_energy = fields.Float(string='Alarm Level', digits=ENERGY_DIGITS, compute='_compute_from_template',
+                                store=True, readonly=False, precompute=True)
+    pretrip_energy = fields.Float(string='Pre-trip Level', digits=ENERGY_DIGITS, compute='_compute_from_template',
+                                  store=True, readonly=False, precompute=True)
     journal_id = fields.Many2one(
         'account.journal', string='Payment Journal', required=True, domain="[('type', 'in', ('cash', 'bank'))]",
         compute='_compute_journal_id', store=True, readonly=False, precompute=True)
-    hoarding_energy = fields.Float(string='Hoarding Limit', digits=ENERGY_DIGITS, compute='_compute_from_template', store=True, readonly=False,
-                                    precompute=True)
+    hoarding_energy = fields.Float(string='Hoarding Limit', digits=ENERGY_DIGITS, compute='_compute_from_template',
+                                   store=True, readonly=False, precompute=True)
 
     @api.depends('station_id')
     def _compute_template_id(self):

@@ -16,7 +16,7 @@ class PrepaidAccountRefund(models.TransientModel):
     station_id = fields.Many2one(related='account_id.station_id')
     currency_id = fields.Many2one(related='account_id.currency_id')
     refund_energy = fields.Float(string='Energy Left on Meter (kWh)', digits=ENERGY_DIGITS)
-    refund_price = fields.Float(digits=PRICE_DIGITS, compute='_compute_refund', string='Refund Price')
+    refund_price = fields.Float(digits=PRICE_DIGITS, compute='_compute_refund')
     money_balance = fields.Monetary(related='account_id.money_balance')
     refund_amount = fields.Monetary(compute='_compute_refund')
     journal_id = fields.Many2one(

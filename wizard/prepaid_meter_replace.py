@@ -7,15 +7,15 @@ from ..tools import ENERGY_DIGITS, to_decimal
 class PrepaidMeterReplace(models.TransientModel):
     """Meter replacement (换表补电), same meter type: the new meter takes over the account, the
     old meter's remaining credit (entered by hand as the meter shows it; × multiplier gives the
-    billing kWh) is credited again on the new one and the purchase sequence restarts at 1. A different type needs suspend and refund,
-    then a new account."""
+    billing kWh) is credited again on the new one and the purchase sequence restarts at 1. A different
+    type needs suspend and refund, then a new account."""
     _name = 'prepaid.meter.replace'
     _description = 'Replace Meter'
 
     account_id = fields.Many2one('prepaid.account', required=True, readonly=True)
     old_meter_id = fields.Many2one(related='account_id.meter_id', string='Old Meter')
     new_meter_number = fields.Char(required=True, size=12)
-    new_meter_type_id = fields.Many2one('prepaid.meter.type', string='New Meter Type', required=True)
+    new_meter_type_id = fields.Many2one('prepaid.meter.type', required=True)
     remaining_energy = fields.Float(
         string='Remaining Credit on Old Meter', digits=ENERGY_DIGITS,
         help="As shown by the old meter; multiplied by its CT/PT multiplier.")

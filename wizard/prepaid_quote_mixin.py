@@ -16,7 +16,7 @@ class PrepaidQuoteMixin(models.AbstractModel):
                               default='energy', required=True)
     quantity = fields.Float(string='Energy or Amount', digits=(16, 2),
                             help="kWh when buying by energy, money when buying by money.")
-    amount_tendered = fields.Float(string='Amount Tendered', digits=(16, 2),
+    amount_tendered = fields.Float(digits=(16, 2),
                                    help="Money handed over; leave empty to tender exactly the amount due.")
     quote_energy_written = fields.Float(string='Energy Written', digits=ENERGY_DIGITS, compute='_compute_quote')
     quote_energy_net = fields.Float(string='Net Energy', digits=ENERGY_DIGITS, compute='_compute_quote')

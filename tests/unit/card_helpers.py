@@ -3,7 +3,8 @@ from decimal import Decimal as D
 
 from odoo.addons.prepaid_electricity.domain import card_crypto as cc
 from odoo.addons.prepaid_electricity.domain import card_format as cf
-from odoo.addons.prepaid_electricity.domain.sle4442 import VirtualSle4442
+
+from card_bridge.sle4442 import VirtualSle4442
 
 STATION = '310101'
 KEYS = {(STATION, 1): bytes.fromhex('00112233445566778899AABBCCDDEEFF'),

@@ -3,7 +3,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from odoo.addons.prepaid_electricity.domain import money, tariff as t
+from odoo.addons.prepaid_electricity.domain import money
+from odoo.addons.prepaid_electricity.domain import tariff as t
 from odoo.addons.prepaid_electricity.domain.money import as_decimal, round_money
 
 
@@ -61,14 +62,12 @@ def test_payment_precision_is_compared_by_value():
 
 def test_energy_and_price_helpers():
     assert money.round_energy(D('1.005')) == D('1.01')
-    assert money.floor_energy(D('1.009')) == D('1.00')
     assert money.round_price(D('0.123450')) == D('0.1235')
     assert money.floor_to_step(D('10.7'), D('0.5')) == D('10.5')
     assert money.floor_money(D('1.239'), D('0.01')) == D('1.23')
     assert money.is_multiple(D('10.5'), D('0.5')) and not money.is_multiple(D('10.5'), D('1'))
     assert money.has_places(D('1.10'), D('0.01')) and not money.has_places(D('1.001'), D('0.01'))
-    assert (money.energy_text(D('41')), money.price_text(D('2')), money.money_text(D('122'))) == \
-        ('41.00', '2.0000', '122.00')
+    assert (money.energy_text(D('41')), money.money_text(D('122'))) == ('41.00', '122.00')
 
 
 # --- flat -----------------------------------------------------------------------------------
@@ -112,11 +111,6 @@ def test_tier_split_ending_exactly_on_a_boundary():
     assert [(p.index, p.energy) for p in t.split(tiered(), D('50'), D('100'))] == [(2, D('50'))]
 
 
-def test_marginal_price():
-    assert [tiered().price_at(D(e)) for e in ('0', '99.99', '100', '199', '200', '10000')] == \
-        [D('0.5'), D('0.5'), D('0.6'), D('0.6'), D('0.8'), D('0.8')]
-    assert TOU.price_at(D('5')) == D('0.86')
-
 
 def test_monthly_and_yearly_period():
     assert tiered('month').period == 'month'
@@ -136,51 +130,11 @@ def test_last_tier_is_open_ended():
 
 # --- time of use -------------------------------------------------------------------------
 
-def test_time_of_use_bill():
-    consumption = {'sharp': D('1'), 'peak': D('2'), 'flat': D('3'), 'valley': D('4')}
-    assert t.bill_time_of_use(TOU, consumption) == D('1.35') + D('2.24') + D('2.58') + D('1.64')
-    bill = t.bill_consumption(TOU, consumption)
-    assert [(line.band, line.amount) for line in bill.lines] == [
-        ('sharp', D('1.35')), ('peak', D('2.24')), ('flat', D('2.58')), ('valley', D('1.64'))]
-    assert (bill.energy, bill.amount_exact, bill.amount) == (D('10'), D('7.81'), D('7.81'))
-    assert t.bill_consumption(TOU, consumption, precision=D('1')).amount == D('8')
-
-
-def test_time_of_use_bill_rounds_once_half_up():
-    tou = t.build_tariff('tou', tou_prices={'peak': D('0.3333'), 'flat': D('0.3333'), 'valley': D('0.1111')})
-    bill = t.bill_consumption(tou, {'peak': D('0.15'), 'valley': D('0.10')})
-    assert bill.amount_exact == D('0.049995') + D('0.011110')
-    assert bill.amount == D('0.06')
-    assert t.bill_consumption(tou, {}).amount == 0
-
-
-def test_time_of_use_bill_refuses_unknown_bands_and_negatives():
-    with pytest.raises(t.TariffError):
-        t.bill_time_of_use(TOU, {'night': D('1')})
-    with pytest.raises(t.TariffError):
-        t.bill_consumption(TOU, {'peak': D('-1')})
-    with pytest.raises(TypeError):
-        t.bill_consumption(TOU, {'peak': 1.5})
-    with pytest.raises(t.TariffError):
-        t.bill_time_of_use(tiered(), {'peak': D('1')})
-
-
-def test_flat_and_tiered_bill_the_total_consumption():
-    flat = t.build_tariff('flat', price=D('0.5'))
-    assert t.bill_consumption(flat, {'peak': D('3'), 'valley': D('1')}).amount == D('2.00')
-    bill = t.bill_consumption(tiered(), {'peak': D('30'), 'valley': D('20')}, period_energy_before=D('80'))
-    assert [(line.band, line.energy) for line in bill.lines] == [(1, D('20')), (2, D('30'))]
-    assert bill.amount == D('28.00')
-
-
 def test_time_of_use_card_price_is_flat_unless_told_otherwise():
     assert TOU.vend_price == D('0.8600')
     assert [(p.price, p.amount) for p in t.split(TOU, D('10'))] == [(D('0.8600'), D('8.6'))]
     told = t.build_tariff('tou', tou_prices={'flat': D('0.86'), 'peak': D('1.12')}, card_price=D('0.9'))
     assert told.vend_price == D('0.9')
-    assert told.tou_price('valley') == 0     # a missing band costs nothing
-    with pytest.raises(t.TariffError):
-        told.tou_price('night')
 
 
 # --- money <-> energy --------------------------------------------------------------------

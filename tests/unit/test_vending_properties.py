@@ -1,5 +1,6 @@
 """Property tests (hypothesis): energy <-> money and tier splits never lose or invent a cent
 or a hundredth of a kWh."""
+# pylint: disable=unreachable  # pylint takes hypothesis's assume() for a call that never returns
 from decimal import Decimal as D
 
 from hypothesis import assume, given, settings
@@ -73,17 +74,6 @@ def test_rounded_cost_never_decreases(tariff, a, b, before, precision):
     assert t.money_for_energy(tariff, low, precision, before) <= t.money_for_energy(tariff, high, precision, before)
 
 
-@fast
-@given(tariffs(), st.dictionaries(st.sampled_from(t.TOU_BANDS), energies), precisions, period_energy)
-def test_consumption_bill_adds_up(tariff, consumption, precision, before):
-    bill = t.bill_consumption(tariff, consumption, precision, before)
-    assert bill.energy == sum(consumption.values(), D(0)) == sum((line.energy for line in bill.lines), D(0))
-    assert bill.amount_exact == sum((line.amount for line in bill.lines), D(0))
-    assert bill.amount == round_money(bill.amount_exact, precision)
-    if tariff.kind == 'tou':
-        assert bill.amount_exact == t.bill_time_of_use(tariff, consumption)
-
-
 # --- money <-> energy ------------------------------------------------------------------------
 
 @fast
@@ -135,7 +125,7 @@ def test_by_money_balances_to_the_cent(tariff, amount, balance, precision, step,
     assert q.energy_amount <= amount + balance
     assert 0 <= q.balance_after
     assert t.money_for_energy(tariff, q.energy_bought + effective, precision, before) > amount + balance
-    assert 0 <= q.balance_used <= balance and q.balance_added >= 0
+    assert 0 <= q.balance_used <= balance and q.balance_after - q.balance_before + q.balance_used >= 0
     # the energy
     assert q.energy_bought % effective == 0 and q.energy_bought % step == 0
     assert sum(p.energy for p in q.tiers) == q.energy_bought
@@ -224,11 +214,13 @@ def test_meter_side_never_loses_energy(tariff, count, meter, first, preset, over
 
 
 @fast
-@given(whole_energies, st.integers(min_value=0, max_value=20_000).map(D), st.integers(min_value=0, max_value=20_000).map(D))
+@given(whole_energies, st.integers(min_value=0, max_value=20_000).map(D),
+       st.integers(min_value=0, max_value=20_000).map(D))
 def test_hoarding_limit_is_never_exceeded(energy, remaining, limit):
     account = v.AccountState(is_first_vend=False, remaining_energy=remaining)
     meter = v.MeterRules(hoarding_limit=limit)
-    q = try_quote(v.VendRequest('energy', energy), v.StationRules(), meter, t.build_tariff('flat', price=D('1')), account)
+    flat = t.build_tariff('flat', price=D('1'))
+    q = try_quote(v.VendRequest('energy', energy), v.StationRules(), meter, flat, account)
     if isinstance(q, v.VendRefused):
         assert q.code == 'hoarding_exceeded' and remaining + energy > limit
         most = D(q.params['most'])
