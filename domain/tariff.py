@@ -17,7 +17,7 @@ does not exceed the money. Everything is Decimal; floats are refused with TypeEr
 """
 from dataclasses import dataclass
 
-from .messages import _lt
+from .messages import Refusal, _lt
 from .money import (
     ENERGY_QUANTUM, PRICE_QUANTUM, ZERO, as_decimal, has_places, round_money,
 )
@@ -28,14 +28,12 @@ TOU_BANDS = ('sharp', 'peak', 'flat', 'valley')
 TOU_PERIODS = TOU_BANDS     # older name
 
 
-class TariffError(ValueError):
-    """A tariff that is malformed or cannot price what is asked. `message` is a translatable
-    template with named parameters, `params` its values; str() is the English text."""
+class TariffError(Refusal, ValueError):
+    """A tariff that is malformed or cannot price what is asked (a Refusal, code 'tariff';
+    also a ValueError)."""
 
     def __init__(self, message, **params):
-        self.message = message
-        self.params = params
-        super().__init__(message % params if params else message)
+        super().__init__('tariff', message, **params)
 
 
 def _price(value, what='price'):

@@ -48,7 +48,7 @@ from decimal import Decimal
 from math import lcm
 
 from . import tariff as tariffs
-from .messages import _lt
+from .messages import Refusal, _lt
 from .money import (
     ENERGY_QUANTUM, ZERO, as_decimal, energy_text, floor_money, floor_to_step, has_places, is_multiple,
     money_text, payment_precision, round_price,
@@ -64,18 +64,8 @@ energy_for_money = tariffs.energy_for_money
 money_for_energy = tariffs.money_for_energy
 
 
-class VendRefused(Exception):
-    """Why a vend cannot be made: `code` for programs, `message` (a translatable template
-    with named parameters) and `params` (strings) for people; str() is the English text."""
-
-    def __init__(self, code, message, **params):
-        self.code = code
-        self.message = message
-        self.params = params
-        super().__init__(code, message, params)
-
-    def __str__(self):
-        return self.message % self.params if self.params else self.message
+class VendRefused(Refusal):
+    """Why a vend cannot be made (a Refusal; its params are strings)."""
 
 
 def _refuse(code, message, **params):

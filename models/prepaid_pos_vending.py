@@ -1,10 +1,8 @@
-from decimal import Decimal, InvalidOperation
-
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_round
 
-from ..tools import OPERATOR_GROUP
+from ..tools import OPERATOR_GROUP, to_decimal
 
 RECENT_VENDS = 5    # purchases the vending screen lists
 
@@ -227,8 +225,8 @@ class PrepaidPosVending(models.AbstractModel):
         if method not in ('energy', 'money'):
             raise UserError(self.env._("Buy by energy or by money."))
         try:
-            amount = Decimal(str(quantity)).quantize(Decimal('0.01'))
-        except (InvalidOperation, ValueError):
+            amount = to_decimal(quantity)
+        except ValueError:
             return {'error': self.env._("Enter a valid number.")}
         if amount <= 0:
             return {'error': self.env._("Enter a quantity greater than zero.")}
@@ -330,7 +328,9 @@ class PrepaidPosVending(models.AbstractModel):
         then the recovered credit is written."""
         bridge = self._bridge(self._config(config_id))
         account = self._account(account_id)
-        wizard = self.env['prepaid.credit.recovery'].create({
-            'account_id': account.id, 'meter_cumulative_energy': float(meter_cumulative_energy or 0)})
-        wizard.action_confirm()
-        return {'job_id': wizard.vend_id._queue_card_write(bridge).id}
+        try:
+            meter_cumulative_energy = to_decimal(meter_cumulative_energy or 0)
+        except ValueError:
+            raise UserError(self.env._("Enter a valid number.")) from None
+        operation = account._recover_credit(meter_cumulative_energy)
+        return {'job_id': operation.vend_id._queue_card_write(bridge).id}
