@@ -143,14 +143,14 @@ class PrepaidPosVending(models.AbstractModel):
     def read_card(self, config_id):
         """Ask the POS's bridge to read the card in its reader; follow with `job_status`."""
         bridge = self._bridge(self._config(config_id))
-        job = self.env['prepaid.card.job'].sudo()._create_for(bridge, 'read')
+        job = self.env['prepaid.card.job']._create_for(bridge, 'read')
         return {'job_id': job.id}
 
     @api.model
     def job_status(self, config_id, job_id):
         """Where a card job stands; for a finished read, the customer on the card."""
         config = self._config(config_id)
-        job = self.env['prepaid.card.job'].sudo().search(
+        job = self.env['prepaid.card.job'].search(
             [('id', '=', int(job_id)), ('bridge_id', '=', config.prepaid_bridge_id.id)])
         if not job:
             raise UserError(self.env._("Unknown card job."))
@@ -278,7 +278,7 @@ class PrepaidPosVending(models.AbstractModel):
         """For each vend of a paid order: written, or waiting (with the last job's state and error)."""
         self._config(config_id)
         vends = self.env['prepaid.vend'].browse([int(i) for i in vend_ids]).exists()
-        Job = self.env['prepaid.card.job'].sudo()
+        Job = self.env['prepaid.card.job']
         statuses = []
         for vend in vends:
             job = Job.search([('vend_id', '=', vend.id)], order='id desc', limit=1)
@@ -307,7 +307,7 @@ class PrepaidPosVending(models.AbstractModel):
         if not bridge.card_serial:
             raise UserError(self.env._("Put a blank card in the reader of %(bridge)s first.", bridge=bridge.name))
         card_job = account._issue_card(bridge.card_serial)
-        job = self.env['prepaid.card.job'].sudo()._create_for(bridge, 'write', card_job, account._last_vend())
+        job = self.env['prepaid.card.job']._create_for(bridge, 'write', card_job, account._last_vend())
         return {'job_id': job.id}
 
     @api.model
@@ -318,7 +318,7 @@ class PrepaidPosVending(models.AbstractModel):
         if not bridge.card_serial:
             raise UserError(self.env._("Put a blank card in the reader of %(bridge)s first.", bridge=bridge.name))
         card_job = account._reissue_card(bridge.card_serial)
-        job = self.env['prepaid.card.job'].sudo()._create_for(
+        job = self.env['prepaid.card.job']._create_for(
             bridge, 'write', card_job, account._last_vend(), credit_valid=account.is_credit_valid)
         return {'job_id': job.id}
 
