@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: set up, build a fresh test database, run every test, exit non-zero on any failure.
 #  1. pytest (with pytest-odoo): the plain-Python domain tests and the TransactionCase tests;
-#  2. Odoo's own runner: the HttpCase / browser tests (tag prepaid_browser), which must really
+#  2. Odoo's own runner: the HttpCase / browser tests (tag prepaid_http), which must really
 #     start Chromium: a skipped browser test fails the run.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
