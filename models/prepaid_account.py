@@ -227,6 +227,19 @@ class PrepaidAccount(models.Model):
         self._record_operation('erase')
         self.with_context(prepaid_erasing=True).write({'is_erased': True})
 
+    def _transfer_ownership(self, new_partner, note=None):
+        """Ownership transfer (过户): the account, its meter, card and remaining credit pass to
+        `new_partner`; the history stays with the account. Returns the operation."""
+        self.ensure_one()
+        if self.state != 'active':
+            raise UserError(self.env._("Only an active account can change hands."))
+        if new_partner == self.partner_id:
+            raise UserError(self.env._("The new holder is the current holder."))
+        operation = self._record_operation('transfer', old_partner_id=self.partner_id.id,
+                                           new_partner_id=new_partner.id, note=note)
+        self.with_context(prepaid_operation='transfer').partner_id = new_partner
+        return operation
+
     # ------------------------------------------------------------------ suspend and refund
     def _suspend_and_refund(self, refund_energy, journal, note=None):
         """Suspend and refund (报停退费): pay back `refund_energy` (Decimal, the kWh left on

@@ -283,6 +283,24 @@ class TestAccountOperations(PrepaidCommon):
         with self.assertRaisesRegex(UserError, 'did reach the meter'):
             wizard.action_confirm()
 
+    def test_transfer_ownership_is_one_call_of_the_account(self):
+        """An ownership transfer is one call of the account; a transfer to the current holder
+        or of an account that is not active is refused and records nothing."""
+        account = self.open_account()
+        heir = self.env['res.partner'].create({'name': 'Zhao Xiaoming'})
+        with self.assertRaisesRegex(UserError, 'current holder'):
+            account.with_user(self.operator)._transfer_ownership(self.partner)
+        operation = account.with_user(self.operator)._transfer_ownership(heir, note='Inherited')
+        self.env.flush_all()
+        self.assertRecordValues(operation, [{'kind': 'transfer', 'old_partner_id': self.partner.id,
+                                             'new_partner_id': heir.id, 'note': 'Inherited'}])
+        self.assertEqual(account.partner_id, heir)
+        self.assertFalse(account.operation_ids.filtered(lambda o: o.kind == 'modify'), "a transfer, not a modify")
+        account.with_user(self.manager).action_deactivate()
+        with self.assertRaisesRegex(UserError, 'Only an active account'):
+            account.with_user(self.operator)._transfer_ownership(self.partner)
+        self.assertEqual(len(account.operation_ids.filtered(lambda o: o.kind == 'transfer')), 1)
+
     def test_replace_meter_is_one_call_of_the_account(self):
         """A kiosk or a remote-meter job replaces a meter with one call of the account, no
         wizard: on a secondary-side meter the remaining credit (meter units) is recorded
