@@ -486,10 +486,12 @@ class PrepaidAccount(models.Model):
             "Wait for that sale to finish, then read the card again.", number=self.number))
 
     def _vend(self, by, quantity, amount_tendered=None, client_request_id=None, channel='backend',
-              extra_vals=None):
-        """Sell energy to this account and return the vend.
+              extra_vals=None, journal=None):
+        """Sell energy to this account and return the vend; with `journal` (a backend sale, a
+        kiosk), its payment is posted there, else the POS order pays it.
 
-        Idempotent on `client_request_id`: the same request twice gives the same vend."""
+        Idempotent on `client_request_id`: the same request twice gives the same vend (and
+        one payment)."""
         self.ensure_one()
         # Lock first, then look the request up: a concurrent twin is either committed (found)
         # or still running (it holds the lock, and we are refused). A request already served
@@ -504,6 +506,9 @@ class PrepaidAccount(models.Model):
         vals = self._prepare_vend_vals(quote, client_request_id, channel, extra_vals)
         vend = self.env['prepaid.vend'].create(vals)
         self._apply_quote(quote)
+        if journal:
+            # sudo: operators take payments without being accountants; the vend is the authority
+            vend.sudo()._post_payment(journal)
         return vend
 
     def _prepare_vend_vals(self, quote, client_request_id, channel, extra_vals):
