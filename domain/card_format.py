@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from . import card_crypto
-from .messages import _lt
+from .messages import Refusal, _lt
 
 # (station code, key version) -> that station's master key, or None when it is not known
 KeyLookup = Callable[[str, int], bytes | None]
@@ -78,16 +78,9 @@ assert _WRITE_BACK.size + WRITE_BACK_TAG_SIZE + 2 == WRITE_BACK_SIZE
 _WRITE_BACK_DOMAIN = b'WB'                        # separates write-back tags from card MACs
 
 
-class CardRefused(Exception):
-    """Why card bytes are refused: `code` for programs ('blank', 'not_ours', 'truncated',
-    'unknown_version', 'foreign_station', 'unknown_key_version', 'bad_mac', 'torn'),
-    `message` (a translatable template, marked with _lt) and `params` for people."""
-
-    def __init__(self, code: str, message: str, **params: str | int):
-        self.code = code
-        self.message = message
-        self.params = params
-        super().__init__(message % params if params else message)
+class CardRefused(Refusal):
+    """Why card bytes are refused (a Refusal): `code` 'blank', 'not_ours', 'truncated',
+    'unknown_version', 'foreign_station', 'unknown_key_version', 'bad_mac' or 'torn'."""
 
 
 @dataclass(frozen=True)

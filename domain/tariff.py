@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .messages import _lt
+from .messages import Refusal, _lt
 from .money import ENERGY_QUANTUM, PRICE_QUANTUM, ZERO, Number, as_decimal, has_places, round_money
 
 KINDS = ('flat', 'tiered', 'tou')
@@ -26,14 +26,12 @@ PERIODS = ('month', 'year')
 TOU_BANDS = ('sharp', 'peak', 'flat', 'valley')
 
 
-class TariffError(ValueError):
-    """A tariff that is malformed or cannot price what is asked. `message` is a translatable
-    template with named parameters, `params` its values; str() is the English text."""
+class TariffError(Refusal, ValueError):
+    """A tariff that is malformed or cannot price what is asked (a Refusal, code 'tariff';
+    also a ValueError)."""
 
     def __init__(self, message: str, **params: str | int):
-        self.message = message
-        self.params = params
-        super().__init__(message % params if params else message)
+        super().__init__('tariff', message, **params)
 
 
 def _price(value, what='price'):

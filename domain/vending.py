@@ -48,7 +48,7 @@ from decimal import Decimal
 from math import lcm
 
 from . import tariff as tariffs
-from .messages import _lt
+from .messages import Refusal, _lt
 from .money import (
     ENERGY_QUANTUM,
     ZERO,
@@ -74,18 +74,8 @@ energy_for_money = tariffs.energy_for_money
 money_for_energy = tariffs.money_for_energy
 
 
-class VendRefused(Exception):
-    """Why a vend cannot be made: `code` for programs, `message` (a translatable template
-    with named parameters) and `params` (strings) for people; str() is the English text."""
-
-    def __init__(self, code: str, message: str, **params: str):
-        self.code = code
-        self.message = message
-        self.params = params
-        super().__init__(code, message, params)
-
-    def __str__(self) -> str:
-        return self.message % self.params if self.params else self.message
+class VendRefused(Refusal):
+    """Why a vend cannot be made (a Refusal; its params are strings)."""
 
 
 def _refuse(code, message, **params):
@@ -330,39 +320,88 @@ def quote(request: VendRequest, station: StationRules, meter: MeterRules, tariff
 
     `station`: StationRules, `meter`: MeterRules, `tariff`: tariff.Tariff, `account`:
     AccountState. Nothing is changed: the caller records the vend and applies
-    `balance_after`, `period_energy_after` etc. to the account."""
+    `balance_after`, `period_energy_after` etc. to the account.
+
+    Three steps, refused in this order: the price (energy and money, balance included),
+    what the meter does with the card, the money handed over."""
     _check_parties(request, account, tariff)
     step = effective_energy_step(station, meter)
     _check_quantity(request, station, meter, step)
+    price = _pricing(request, station, tariff, account, step)
+    effect = _meter_effect(price.energy, station, meter, account, step)
+    tendered = _tender(request.amount_tendered, price.amount_due, station.payment_precision)
+
+    energy, before = price.energy, account.period_energy
+    portions = tuple(tariffs.split(tariff, energy, before))
+    exact = sum((p.amount for p in portions), ZERO)
+    marginal = portions[-1].price
+    return Quote(
+        by=request.by, quantity=request.quantity, is_first_vend=account.is_first_vend,
+        energy_bought=energy, energy_step=step, multiplier=effect.multiplier, side=meter.side,
+        energy_written=effect.energy_written, preset_deducted=effect.preset, over_zero_deducted=effect.over_zero,
+        energy_net=effect.net, energy_net_billing=meter.to_billing_energy(effect.net),
+        remaining_energy_before=effect.remaining, remaining_energy_after=effect.remaining + effect.net,
+        period_energy_before=before, period_energy_after=before + energy,
+        tiers=portions, unit_price=round_price(exact / energy), marginal_price=marginal,
+        price_written=marginal * effect.multiplier if meter.side == 'primary' else marginal,
+        payment_precision=station.payment_precision, amount_exact=exact, energy_amount=price.energy_amount,
+        balance_before=account.money_balance, balance_used=price.balance_used, balance_after=price.balance_after,
+        amount_due=price.amount_due, amount_tendered=tendered, change=tendered - price.amount_due,
+    )
+
+
+@dataclass(frozen=True)
+class _Pricing:
+    energy: Decimal             # billing kWh bought
+    energy_amount: Decimal      # its price, rounded once to the payment precision
+    balance_used: Decimal
+    amount_due: Decimal
+    balance_after: Decimal
+
+
+def _pricing(request, station, tariff, account, step):
+    """The energy bought and the money of the purchase: amount due and balance (module doc,
+    "Money and balance")."""
     precision = station.payment_precision
     balance = account.money_balance
     usable_balance = floor_money(balance, precision)   # the balance pays in whole precision units
     before = account.period_energy
-
     if request.by == 'energy':
         energy = request.quantity
         energy_amount = money_for_energy(tariff, energy, precision, before)
         _check_not_free(tariff, energy, energy_amount, step, precision, before)
         balance_used = min(usable_balance, energy_amount)
-        amount_due = energy_amount - balance_used
-        balance_after = balance - balance_used
-    else:
-        available = request.quantity + balance
-        energy = energy_for_money(tariff, available, step, precision, before)
-        if energy <= 0:
-            _refuse('money_too_small', _lt(
-                "%(available)s (%(amount)s paid and %(balance)s of balance) does not buy one step of "
-                "%(step)s kWh, which costs %(step_cost)s."),
-                available=money_text(available), amount=money_text(request.quantity),
-                balance=money_text(balance), step=energy_text(step),
-                step_cost=money_text(money_for_energy(tariff, step, precision, before)))
-        energy_amount = money_for_energy(tariff, energy, precision, before)
-        _check_not_free(tariff, energy, energy_amount, step, precision, before)
-        balance_used = min(usable_balance, energy_amount)
-        amount_due = request.quantity
-        balance_after = available - energy_amount
+        return _Pricing(energy=energy, energy_amount=energy_amount, balance_used=balance_used,
+                        amount_due=energy_amount - balance_used, balance_after=balance - balance_used)
+    available = request.quantity + balance
+    energy = energy_for_money(tariff, available, step, precision, before)
+    if energy <= 0:
+        _refuse('money_too_small', _lt(
+            "%(available)s (%(amount)s paid and %(balance)s of balance) does not buy one step of "
+            "%(step)s kWh, which costs %(step_cost)s."),
+            available=money_text(available), amount=money_text(request.quantity),
+            balance=money_text(balance), step=energy_text(step),
+            step_cost=money_text(money_for_energy(tariff, step, precision, before)))
+    energy_amount = money_for_energy(tariff, energy, precision, before)
+    _check_not_free(tariff, energy, energy_amount, step, precision, before)
+    return _Pricing(energy=energy, energy_amount=energy_amount,
+                    balance_used=min(usable_balance, energy_amount),
+                    amount_due=request.quantity, balance_after=available - energy_amount)
 
-    # what the meter will do with the card (its units)
+
+@dataclass(frozen=True)
+class _MeterEffect:
+    multiplier: int             # applied (1 when the side is 'none')
+    energy_written: Decimal     # meter units
+    preset: Decimal
+    over_zero: Decimal
+    net: Decimal                # what the meter credits
+    remaining: Decimal          # before this purchase
+
+
+def _meter_effect(energy, station, meter, account, step):
+    """What the meter will do with the card, in its units: the energy written, the preset and
+    over-zero it deducts, the net it credits; refused where the meter would refuse."""
     multiplier = meter.effective_multiplier
     energy_written = energy / multiplier if meter.side == 'secondary' else energy
     energy_written = energy_written.quantize(ENERGY_QUANTUM)    # exact: energy is a whole step
@@ -394,34 +433,20 @@ def quote(request: VendRequest, station: StationRules, meter: MeterRules, tariff
             "above its hoarding limit of %(limit)s kWh: at most %(most)s kWh can be sold now."),
             total=energy_text(remaining + net), remaining=energy_text(remaining), net=energy_text(net),
             limit=energy_text(meter.hoarding_limit), most=energy_text(most))
+    return _MeterEffect(multiplier=multiplier, energy_written=energy_written, preset=preset,
+                        over_zero=over_zero, net=net, remaining=remaining)
 
-    # the money handed over
-    tendered = request.amount_tendered
+
+def _tender(tendered, amount_due, precision):
+    """The money handed over (None: exactly the amount due), refused below the amount due."""
     if tendered is None:
-        tendered = amount_due
-    else:
-        _check_precision(tendered, precision)
-        if tendered < amount_due:
-            _refuse('tendered_insufficient', _lt(
-                "%(tendered)s tendered is less than the %(due)s due."),
-                tendered=money_text(tendered), due=money_text(amount_due))
-
-    portions = tuple(tariffs.split(tariff, energy, before))
-    exact = sum((p.amount for p in portions), ZERO)
-    marginal = portions[-1].price
-    return Quote(
-        by=request.by, quantity=request.quantity, is_first_vend=account.is_first_vend,
-        energy_bought=energy, energy_step=step, multiplier=multiplier, side=meter.side,
-        energy_written=energy_written, preset_deducted=preset, over_zero_deducted=over_zero,
-        energy_net=net, energy_net_billing=meter.to_billing_energy(net),
-        remaining_energy_before=remaining, remaining_energy_after=remaining + net,
-        period_energy_before=before, period_energy_after=before + energy,
-        tiers=portions, unit_price=round_price(exact / energy), marginal_price=marginal,
-        price_written=marginal * multiplier if meter.side == 'primary' else marginal,
-        payment_precision=precision, amount_exact=exact, energy_amount=energy_amount,
-        balance_before=balance, balance_used=balance_used, balance_after=balance_after,
-        amount_due=amount_due, amount_tendered=tendered, change=tendered - amount_due,
-    )
+        return amount_due
+    _check_precision(tendered, precision)
+    if tendered < amount_due:
+        _refuse('tendered_insufficient', _lt(
+            "%(tendered)s tendered is less than the %(due)s due."),
+            tendered=money_text(tendered), due=money_text(amount_due))
+    return tendered
 
 
 __all__ = [

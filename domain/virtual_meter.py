@@ -39,7 +39,7 @@ from typing import Protocol
 from . import card_format
 from .card_crypto import derive_psc
 from .card_format import STATUS_ALARM, STATUS_NORMAL, STATUS_PRETRIP, STATUS_TRIPPED, KeyLookup, WriteBack
-from .messages import _lt
+from .messages import Refusal, _lt
 
 ZERO = Decimal(0)
 _NOT_KEPT = ('key_lookup', 'log')
@@ -56,16 +56,9 @@ class Card(Protocol):
     def power_off(self) -> None: ...
 
 
-class MeterRefused(Exception):
-    """A card the meter will not take: `code` ('foreign_station', 'wrong_meter',
-    'wrong_sequence', 'below_deductions', 'hoarding', 'wrong_unit', 'psc'), `message`
-    (translatable template) and `params`."""
-
-    def __init__(self, code: str, message: str, **params: str | int):
-        self.code = code
-        self.message = message
-        self.params = params
-        super().__init__(message % params if params else message)
+class MeterRefused(Refusal):
+    """A card the meter will not take (a Refusal): `code` 'foreign_station', 'wrong_meter',
+    'wrong_sequence', 'below_deductions', 'hoarding', 'wrong_unit' or 'psc'."""
 
 
 @dataclass

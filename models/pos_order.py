@@ -1,9 +1,7 @@
-from decimal import Decimal
-
 from odoo import models
 from odoo.exceptions import UserError
 
-from ..tools import electricity_product
+from ..tools import electricity_product, to_decimal
 
 
 class PosOrder(models.Model):
@@ -70,7 +68,7 @@ class PosOrder(models.Model):
         for line in self.lines.filtered(lambda ln: ln.prepaid_account_id and not ln.prepaid_vend_id
                                         and not ln.prepaid_rewrite_vend_id):
             vend = line.prepaid_account_id._vend(
-                line.prepaid_method or 'energy', Decimal(f'{line.prepaid_quantity:.2f}'),
+                line.prepaid_method or 'energy', to_decimal(line.prepaid_quantity),
                 client_request_id=f'pos-line-{line.uuid or line.id}', channel='pos',
                 extra_vals={'pos_order_line_id': line.id})
             line._check_prepaid_price(vend.amount_due, vend.account_id)
@@ -81,7 +79,7 @@ class PosOrder(models.Model):
             if vend.account_id != line.prepaid_account_id:
                 raise UserError(self.env._("The rewritten vend is not of this line's customer."))
             operation = vend._rewrite(
-                line.prepaid_method or 'energy', Decimal(f'{line.prepaid_quantity:.2f}'),
+                line.prepaid_method or 'energy', to_decimal(line.prepaid_quantity),
                 client_request_id=f'pos-line-{line.uuid or line.id}',
                 operation_vals={'pos_order_line_id': line.id})
             line._check_prepaid_price(operation.amount_after - operation.amount_before, vend.account_id)

@@ -5,7 +5,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from ..domain import card_crypto, money, vending
-from ..tools import ENERGY_DIGITS, MANAGER_GROUP, to_decimal
+from ..tools import ENERGY_DIGITS, MANAGER_GROUP, refusal_error, to_decimal
 
 CUSTOMER_DATA_FIELDS = ('partner_id', 'tariff_id', 'area_id')
 # What a sale reads (quote, vend record, account update, card write check, POS receipt).
@@ -227,6 +227,19 @@ class PrepaidAccount(models.Model):
         self._record_operation('erase')
         self.with_context(prepaid_erasing=True).write({'is_erased': True})
 
+    def _transfer_ownership(self, new_partner, note=None):
+        """Ownership transfer (过户): the account, its meter, card and remaining credit pass to
+        `new_partner`; the history stays with the account. Returns the operation."""
+        self.ensure_one()
+        if self.state != 'active':
+            raise UserError(self.env._("Only an active account can change hands."))
+        if new_partner == self.partner_id:
+            raise UserError(self.env._("The new holder is the current holder."))
+        operation = self._record_operation('transfer', old_partner_id=self.partner_id.id,
+                                           new_partner_id=new_partner.id, note=note)
+        self.with_context(prepaid_operation='transfer').partner_id = new_partner
+        return operation
+
     # ------------------------------------------------------------------ suspend and refund
     def _suspend_and_refund(self, refund_energy, journal, note=None):
         """Suspend and refund (报停退费): pay back `refund_energy` (Decimal, the kWh left on
@@ -306,6 +319,83 @@ class PrepaidAccount(models.Model):
             order='date desc, id desc', limit=1)
         return money.round_price(to_decimal(last_sale.price if last_sale else self.tariff_id.price, 4))
 
+    # ------------------------------------------------------------------ meter replacement
+    def _replace_meter(self, new_meter_number, new_meter_type, remaining_energy, note=None):
+        """Meter replacement (换表补电), same meter type only: the new meter `new_meter_number`
+        takes over the account and the old meter's `remaining_energy` (Decimal, as the old
+        meter shows it) is credited again on it, without payment, as purchase 1. A meter of
+        another type needs suspend and refund, then a new account. Returns the operation; its
+        vend is the credit to write onto the card."""
+        self.ensure_one()
+        self._check_manager()
+        self._lock_for_vend()
+        old_meter = self.meter_id
+        if self.state != 'active':
+            raise UserError(self.env._("Only an active account can have its meter replaced."))
+        if new_meter_type != old_meter.meter_type_id:
+            raise UserError(self.env._(
+                "The new meter is of another type: suspend and refund this account, then open a "
+                "new account for the new meter."))
+        remaining = money.round_energy(remaining_energy)     # meter units, as displayed
+        if remaining < 0:
+            raise UserError(self.env._("The remaining credit cannot be negative."))
+        Meter = self.env['prepaid.meter']
+        if Meter.search_count([('number', '=', new_meter_number), ('company_id', '=', self.company_id.id)]):
+            raise UserError(self.env._("Meter %(meter)s is already registered.", meter=new_meter_number))
+        transferred = self._meter_rules().to_billing_energy(remaining)
+        new_meter = old_meter.copy({'number': new_meter_number, 'account_id': False, 'state': 'available'})
+        old_meter.write({'account_id': False, 'state': 'replaced'})
+        self.write({'meter_id': new_meter.id, 'purchase_sequence': 0, 'is_credit_valid': False,
+                    'remaining_energy': 0.0, 'over_zero_energy': 0.0})
+        new_meter.write({'account_id': self.id, 'state': 'installed'})
+        vend = self.env['prepaid.vend'].create(self._prepare_replacement_vend_vals(remaining))
+        self.write({'purchase_sequence': 1, 'is_credit_valid': True})
+        return self._record_operation(
+            'replace', old_meter_id=old_meter.id, new_meter_id=new_meter.id, energy_before=float(remaining),
+            energy_after=float(transferred), vend_id=vend.id, note=note)
+
+    def _prepare_replacement_vend_vals(self, remaining):
+        """The credit of a meter replacement: `remaining` (Decimal, meter units) on the new
+        meter's first card, nothing paid. The new meter deducts its factory preset from its
+        first card: it is written on top so that exactly `remaining` reaches the customer."""
+        preset = to_decimal(self.station_id.preset_energy)
+        return {
+            'account_id': self.id, 'meter_id': self.meter_id.id, 'station_id': self.station_id.id,
+            'tariff_id': self.tariff_id.id, 'sequence': 1, 'kind': 'replacement', 'method': 'energy',
+            'is_first_vend': True, 'energy_bought': 0.0,
+            'energy_written': float(remaining + preset), 'preset_deducted': float(preset),
+            'energy_net': float(remaining), 'balance_before': self.money_balance,
+            'balance_after': self.money_balance,
+        }
+
+    # ------------------------------------------------------------------ credit recovery
+    def _recover_credit(self, meter_cumulative_energy, note=None):
+        """Credit recovery (补电): the credit of the last vend never reached the meter (bad
+        insertion). Checked against `meter_cumulative_energy` (Decimal, the total the meter
+        says it was credited, from its write-back), the same credit is written again, without
+        a new payment, once. Returns the operation; its vend is the credit to write again."""
+        self.ensure_one()
+        self._check_manager()
+        self._lock_for_vend()
+        vend = self._last_vend()
+        if self.state != 'active' or not vend:
+            raise UserError(self.env._("There is no vend of an active account to recover."))
+        if vend.is_recovered:
+            raise UserError(self.env._("The credit of vend %(name)s has already been recovered once.",
+                                       name=vend.name))
+        sold = self._sold_energy()
+        on_meter = money.round_energy(meter_cumulative_energy)
+        if on_meter + to_decimal(vend.energy_net) > sold:
+            raise UserError(self.env._(
+                "The meter has been credited %(meter)s kWh out of %(sold)s kWh sold: the credit of "
+                "vend %(name)s did reach the meter, so there is nothing to recover.",
+                meter=on_meter, sold=sold, name=vend.name))
+        vend.write({'is_recovered': True, 'state': 'to_write'})
+        self.write({'is_credit_valid': True})
+        return self._record_operation(
+            'recovery', vend_id=vend.id, energy_after=vend.energy_net,
+            meter_cumulative_energy=float(on_meter), sold_cumulative_energy=float(sold), note=note)
+
     # ------------------------------------------------------------------ vending
     def _engine_inputs(self):
         """The plain values the vending engine needs, read from this row only."""
@@ -315,7 +405,7 @@ class PrepaidAccount(models.Model):
         return dict(
             station=vending.StationRules(
                 preset_energy=to_decimal(station.preset_energy),
-                payment_precision=to_decimal(float(station.payment_precision)),
+                payment_precision=money.payment_precision(station.payment_precision),
                 energy_step=to_decimal(station.energy_step),
             ),
             meter=self._meter_rules(),
@@ -355,7 +445,7 @@ class PrepaidAccount(models.Model):
                 request=vending.VendRequest(by=by, quantity=quantity, amount_tendered=amount_tendered),
                 **inputs)
         except vending.VendRefused as refusal:
-            raise UserError(self.env._(refusal.message, **refusal.params)) from None
+            raise refusal_error(self.env, refusal) from None
 
     def _lock_for_vend(self):
         """Lock the account row so that two vends of one account can never both succeed:
@@ -396,10 +486,12 @@ class PrepaidAccount(models.Model):
             "Wait for that sale to finish, then read the card again.", number=self.number))
 
     def _vend(self, by, quantity, amount_tendered=None, client_request_id=None, channel='backend',
-              extra_vals=None):
-        """Sell energy to this account and return the vend.
+              extra_vals=None, journal=None):
+        """Sell energy to this account and return the vend; with `journal` (a backend sale, a
+        kiosk), its payment is posted there, else the POS order pays it.
 
-        Idempotent on `client_request_id`: the same request twice gives the same vend."""
+        Idempotent on `client_request_id`: the same request twice gives the same vend (and
+        one payment)."""
         self.ensure_one()
         # Lock first, then look the request up: a concurrent twin is either committed (found)
         # or still running (it holds the lock, and we are refused). A request already served
@@ -414,6 +506,9 @@ class PrepaidAccount(models.Model):
         vals = self._prepare_vend_vals(quote, client_request_id, channel, extra_vals)
         vend = self.env['prepaid.vend'].create(vals)
         self._apply_quote(quote)
+        if journal:
+            # sudo: operators take payments without being accountants; the vend is the authority
+            vend.sudo()._post_payment(journal)
         return vend
 
     def _prepare_vend_vals(self, quote, client_request_id, channel, extra_vals):

@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..domain import card_crypto, card_format
-from ..tools import ADMIN_GROUP, to_decimal
+from ..tools import ADMIN_GROUP, refusal_error, to_decimal
 
 
 class PrepaidCard(models.Model):
@@ -53,7 +53,7 @@ class PrepaidCard(models.Model):
         try:
             decoded = card_format.decode(raw, keyring, None)
         except card_format.CardRefused as refusal:
-            raise UserError(self.env._(refusal.message, **refusal.params)) from None
+            raise refusal_error(self.env, refusal) from None
         if not any_station and decoded.image.station_code not in codes:
             raise UserError(self.env._("This card belongs to another station (%(station)s).",
                                        station=decoded.image.station_code))
@@ -134,7 +134,7 @@ class PrepaidCard(models.Model):
             decoded = card_format.decode(raw, key_lookup, None)
         except card_format.CardRefused as refusal:
             if not master_clear or refusal.code in ('blank', 'truncated'):
-                raise UserError(self.env._(refusal.message, **refusal.params)) from None
+                raise refusal_error(self.env, refusal) from None
             decoded = None
         if decoded and not master_clear and decoded.image.station_code not in self._own_stations().mapped('code'):
             raise UserError(self.env._("Only cards of this station can be cleared; use a master clear."))

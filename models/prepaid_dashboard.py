@@ -13,8 +13,8 @@ TREND_MONTHS = 12
 
 
 class PrepaidDashboard(models.AbstractModel):
-    """The station's dashboard (client action `prepaid_electricity.dashboard`): the figures
-    come from one `_read_group` each, under the user's access rights and record rules.
+    """The station's dashboard (client action `prepaid_electricity.dashboard`): the sales
+    figures come from one `_read_group` each, under the user's access rights and record rules.
     Money figures and suspicious customers are for managers; operators get None for them."""
     _name = 'prepaid.dashboard'
     _description = 'Vending Dashboard'

@@ -1,10 +1,8 @@
-from decimal import Decimal, InvalidOperation
-
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_round
 
-from ..tools import OPERATOR_GROUP
+from ..tools import OPERATOR_GROUP, to_decimal
 
 RECENT_VENDS = 5    # purchases the vending screen lists
 
@@ -145,14 +143,14 @@ class PrepaidPosVending(models.AbstractModel):
     def read_card(self, config_id):
         """Ask the POS's bridge to read the card in its reader; follow with `job_status`."""
         bridge = self._bridge(self._config(config_id))
-        job = self.env['prepaid.card.job'].sudo()._create_for(bridge, 'read')
+        job = self.env['prepaid.card.job']._create_for(bridge, 'read')
         return {'job_id': job.id}
 
     @api.model
     def job_status(self, config_id, job_id):
         """Where a card job stands; for a finished read, the customer on the card."""
         config = self._config(config_id)
-        job = self.env['prepaid.card.job'].sudo().search(
+        job = self.env['prepaid.card.job'].search(
             [('id', '=', int(job_id)), ('bridge_id', '=', config.prepaid_bridge_id.id)])
         if not job:
             raise UserError(self.env._("Unknown card job."))
@@ -227,8 +225,8 @@ class PrepaidPosVending(models.AbstractModel):
         if method not in ('energy', 'money'):
             raise UserError(self.env._("Buy by energy or by money."))
         try:
-            amount = Decimal(str(quantity)).quantize(Decimal('0.01'))
-        except (InvalidOperation, ValueError):
+            amount = to_decimal(quantity)
+        except ValueError:
             return {'error': self.env._("Enter a valid number.")}
         if amount <= 0:
             return {'error': self.env._("Enter a quantity greater than zero.")}
@@ -280,7 +278,7 @@ class PrepaidPosVending(models.AbstractModel):
         """For each vend of a paid order: written, or waiting (with the last job's state and error)."""
         self._config(config_id)
         vends = self.env['prepaid.vend'].browse([int(i) for i in vend_ids]).exists()
-        Job = self.env['prepaid.card.job'].sudo()
+        Job = self.env['prepaid.card.job']
         statuses = []
         for vend in vends:
             job = Job.search([('vend_id', '=', vend.id)], order='id desc', limit=1)
@@ -309,7 +307,7 @@ class PrepaidPosVending(models.AbstractModel):
         if not bridge.card_serial:
             raise UserError(self.env._("Put a blank card in the reader of %(bridge)s first.", bridge=bridge.name))
         card_job = account._issue_card(bridge.card_serial)
-        job = self.env['prepaid.card.job'].sudo()._create_for(bridge, 'write', card_job, account._last_vend())
+        job = self.env['prepaid.card.job']._create_for(bridge, 'write', card_job, account._last_vend())
         return {'job_id': job.id}
 
     @api.model
@@ -320,7 +318,7 @@ class PrepaidPosVending(models.AbstractModel):
         if not bridge.card_serial:
             raise UserError(self.env._("Put a blank card in the reader of %(bridge)s first.", bridge=bridge.name))
         card_job = account._reissue_card(bridge.card_serial)
-        job = self.env['prepaid.card.job'].sudo()._create_for(
+        job = self.env['prepaid.card.job']._create_for(
             bridge, 'write', card_job, account._last_vend(), credit_valid=account.is_credit_valid)
         return {'job_id': job.id}
 
@@ -330,7 +328,9 @@ class PrepaidPosVending(models.AbstractModel):
         then the recovered credit is written."""
         bridge = self._bridge(self._config(config_id))
         account = self._account(account_id)
-        wizard = self.env['prepaid.credit.recovery'].create({
-            'account_id': account.id, 'meter_cumulative_energy': float(meter_cumulative_energy or 0)})
-        wizard.action_confirm()
-        return {'job_id': wizard.vend_id._queue_card_write(bridge).id}
+        try:
+            meter_cumulative_energy = to_decimal(meter_cumulative_energy or 0)
+        except ValueError:
+            raise UserError(self.env._("Enter a valid number.")) from None
+        operation = account._recover_credit(meter_cumulative_energy)
+        return {'job_id': operation.vend_id._queue_card_write(bridge).id}

@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..domain import tariff as tariff_engine
-from ..tools import ENERGY_DIGITS, PRICE_DIGITS, to_decimal
+from ..tools import ENERGY_DIGITS, PRICE_DIGITS, refusal_error, to_decimal
 
 
 class PrepaidTariff(models.Model):
@@ -56,7 +56,7 @@ class PrepaidTariff(models.Model):
             try:
                 tariff._to_engine()
             except tariff_engine.TariffError as error:
-                raise ValidationError(self.env._(error.message, **error.params)) from None
+                raise refusal_error(self.env, error, ValidationError) from None
 
     def _to_engine(self):
         """The tariff as the plain-Python engine's value object."""

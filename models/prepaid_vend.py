@@ -138,6 +138,7 @@ class PrepaidVend(models.Model):
     def create(self, vals_list):
         # One reference sequence for every company (data/ir_sequence_data.xml), taken by its
         # (cached) xml id: a sale saves the search that next_by_code makes for it.
+        # sudo: operators may not read ir.sequence (next_by_code takes it with sudo too)
         sequence = self.env['ir.sequence'].sudo().browse(
             self.env['ir.model.data']._xmlid_to_res_id('prepaid_electricity.seq_prepaid_vend'))
         for vals in vals_list:

@@ -50,15 +50,16 @@ class ResCompany(models.Model):
         """Post `amount` received from `partner` (paid back to them when negative) in
         `journal`, against the electricity liability or revenue. Nothing for a zero amount."""
         self.ensure_one()
+        # sudo: operators and managers take money without being accountants; the vend or the
+        # operation record audits it
         Payment = self.env['account.payment'].sudo()
         if not amount:
             return Payment
-        # sudo: operators and managers take money without being accountants; the vend or the
-        # operation record audits it
         payment = Payment.create({
             'payment_type': 'inbound' if amount > 0 else 'outbound', 'partner_type': 'customer',
             'partner_id': partner.id, 'amount': abs(float(amount)), 'currency_id': self.currency_id.id,
             'journal_id': journal.id, 'company_id': self.id, 'memo': memo,
+            # sudo: the liability account may have to be created, which only accountants may do
             'destination_account_id': self.sudo()._prepaid_income_account().id,
         })
         payment.action_post()

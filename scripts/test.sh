@@ -3,7 +3,7 @@
 #  0. the linters (scripts/lint.sh: ruff, pylint-odoo, eslint): a finding fails the run and counts
 #     as one failure per tool in the last line; the tests run all the same;
 #  1. pytest (with pytest-odoo): the plain-Python domain tests and the TransactionCase tests;
-#  2. Odoo's own runner: the HttpCase / browser tests (tag prepaid_browser), which must really
+#  2. Odoo's own runner: the HttpCase / browser tests (tag prepaid_http), which must really
 #     start Chromium: a skipped browser test fails the run.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"

@@ -66,10 +66,6 @@ def _key_lookup(path):
     return lookup
 
 
-def _refusal_text(refusal):
-    return refusal.message % refusal.params if refusal.params else refusal.message
-
-
 def main(argv=None):
     args = _arguments(argv)
     card_format, virtual_meter, config = _domain(args.config)
@@ -94,7 +90,7 @@ def main(argv=None):
         print(f"meter: {error} (is `make run` up?)", file=sys.stderr)
         return 1
     except card_format.CardRefused as refusal:
-        print(f"meter: the card is refused: {_refusal_text(refusal)}", file=sys.stderr)
+        print(f"meter: the card is refused: {refusal}", file=sys.stderr)
         return 1
 
     unit = 'kWh' if meter.credit_unit == 'energy' else 'yuan'
@@ -104,7 +100,7 @@ def main(argv=None):
     try:
         result = meter.insert_card(card)
     except (virtual_meter.MeterRefused, card_format.CardRefused) as refusal:
-        print(f"  the meter refuses the card: {_refusal_text(refusal)}", file=sys.stderr)
+        print(f"  the meter refuses the card: {refusal}", file=sys.stderr)
         status = 1
     except CardError as error:
         print(f"  the card could not be read or written: {error}", file=sys.stderr)

@@ -17,5 +17,6 @@ from . import test_browser_pos_screen
 from . import test_browser_dashboard
 from . import test_pos_screen
 from . import test_settings
+from . import test_tools
 from . import test_demo
 from . import test_http_pdf_chinese

@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import PrepaidCommon
@@ -282,6 +282,75 @@ class TestAccountOperations(PrepaidCommon):
             'account_id': account.id, 'meter_cumulative_energy': 91})
         with self.assertRaisesRegex(UserError, 'did reach the meter'):
             wizard.action_confirm()
+
+    def test_transfer_ownership_is_one_call_of_the_account(self):
+        """An ownership transfer is one call of the account; a transfer to the current holder
+        or of an account that is not active is refused and records nothing."""
+        account = self.open_account()
+        heir = self.env['res.partner'].create({'name': 'Zhao Xiaoming'})
+        with self.assertRaisesRegex(UserError, 'current holder'):
+            account.with_user(self.operator)._transfer_ownership(self.partner)
+        operation = account.with_user(self.operator)._transfer_ownership(heir, note='Inherited')
+        self.env.flush_all()
+        self.assertRecordValues(operation, [{'kind': 'transfer', 'old_partner_id': self.partner.id,
+                                             'new_partner_id': heir.id, 'note': 'Inherited'}])
+        self.assertEqual(account.partner_id, heir)
+        self.assertFalse(account.operation_ids.filtered(lambda o: o.kind == 'modify'), "a transfer, not a modify")
+        account.with_user(self.manager).action_deactivate()
+        with self.assertRaisesRegex(UserError, 'Only an active account'):
+            account.with_user(self.operator)._transfer_ownership(self.partner)
+        self.assertEqual(len(account.operation_ids.filtered(lambda o: o.kind == 'transfer')), 1)
+
+    def test_replace_meter_is_one_call_of_the_account(self):
+        """A kiosk or a remote-meter job replaces a meter with one call of the account, no
+        wizard: on a secondary-side meter the remaining credit (meter units) is recorded
+        × the multiplier in billing kWh, and the operation leads to the credit to write."""
+        account = self.open_account(quantity='61')
+        account.meter_id.write({'ct_ratio': 10, 'pt_ratio': 3, 'side': 'secondary'})
+        self.insert_card(account, remaining=41)
+        operation = account.with_user(self.manager)._replace_meter(
+            '200000000003', self.meter_type, Decimal('12.5'), note='Burnt terminal')
+        self.env.flush_all()
+        self.assertRecordValues(operation, [{
+            'kind': 'replace', 'energy_before': 12.5, 'energy_after': 375.0, 'note': 'Burnt terminal',
+            'new_meter_id': account.meter_id.id}])
+        self.assertRecordValues(operation.vend_id, [{
+            'kind': 'replacement', 'sequence': 1, 'energy_net': 12.5, 'energy_written': 32.5,
+            'preset_deducted': 20.0, 'amount_due': 0.0, 'state': 'to_write'}])
+        self.assertEqual(operation.old_meter_id.state, 'replaced')
+        self.assertRecordValues(account, [{'purchase_sequence': 1, 'is_credit_valid': True}])
+
+    def test_replace_meter_refusals_change_nothing(self):
+        """An operator may not replace a meter; a negative credit or a number already
+        registered is refused with the meter and the account untouched."""
+        account = self.open_account(quantity='61')
+        old_meter = account.meter_id
+        with self.assertRaises(AccessError):
+            account.with_user(self.operator)._replace_meter('200000000004', self.meter_type, Decimal(5))
+        with self.assertRaisesRegex(UserError, 'cannot be negative'):
+            account.with_user(self.manager)._replace_meter('200000000004', self.meter_type, Decimal('-1'))
+        with self.assertRaisesRegex(UserError, 'already registered'):
+            account.with_user(self.manager)._replace_meter(old_meter.number, self.meter_type, Decimal(5))
+        self.env.flush_all()
+        self.assertEqual((account.meter_id, old_meter.state, account.purchase_sequence),
+                         (old_meter, 'installed', 1))
+        self.assertFalse(self.env['prepaid.meter'].search([('number', '=', '200000000004')]))
+
+    def test_recover_credit_is_one_call_of_the_account(self):
+        """Credit recovery with one call of the account, no wizard; managers only."""
+        account = self.open_account(quantity='61')      # 41 kWh net
+        self.insert_card(account)
+        vend = account._vend('energy', Decimal('50'))
+        self.insert_card(account)
+        with self.assertRaises(AccessError):
+            account.with_user(self.operator)._recover_credit(Decimal(41))
+        operation = account.with_user(self.manager)._recover_credit(Decimal(41), note='Bad insertion')
+        self.env.flush_all()
+        self.assertRecordValues(operation, [{
+            'kind': 'recovery', 'vend_id': vend.id, 'energy_after': 50.0, 'meter_cumulative_energy': 41.0,
+            'sold_cumulative_energy': 91.0, 'note': 'Bad insertion'}])
+        self.assertRecordValues(vend, [{'is_recovered': True, 'state': 'to_write'}])
+        self.assertTrue(account.is_credit_valid)
 
     def test_station_code_guarded_once_accounts_exist(self):
         self.open_account()

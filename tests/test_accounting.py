@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from odoo.tests import tagged
 
 from .common import PrepaidCommon
@@ -11,6 +13,22 @@ class TestAccounting(PrepaidCommon):
         account = self.env.company._prepaid_income_account()
         lines = self.env['account.move.line'].search([('account_id', '=', account.id), ('parent_state', '=', 'posted')])
         return round(sum(lines.mapped('credit')) - sum(lines.mapped('debit')), 2)
+
+    def test_a_kiosk_sale_is_one_call_with_its_journal(self):
+        """A sale outside the POS (a kiosk, a remote-meter job) is one call of the account
+        with the journal it is paid in; the same request twice is one vend and one payment."""
+        account = self.open_account(quantity='61')
+        self.insert_card(account)
+        journal = self.station.cash_journal_id or self.env['account.journal'].search(
+            [('type', '=', 'cash'), ('company_id', '=', self.env.company.id)], limit=1)
+        seller = account.with_user(self.operator)
+        vend = seller._vend('energy', Decimal('10'), client_request_id='kiosk-1', channel='backend', journal=journal)
+        again = seller._vend('energy', Decimal('10'), client_request_id='kiosk-1', channel='backend', journal=journal)
+        self.env.flush_all()
+        self.assertEqual(again, vend)
+        self.assertRecordValues(vend.payment_id, [{'amount': 20.0, 'payment_type': 'inbound', 'journal_id': journal.id,
+                                                   'partner_id': self.partner.id}])
+        self.assertEqual(self.env['account.payment'].search_count([('memo', 'ilike', vend.name)]), 1)
 
     def test_backend_sale_posts_a_payment_to_the_liability(self):
         account = self.open_account(quantity='61')

@@ -8,6 +8,7 @@ import polib
 from freezegun import freeze_time
 from lxml import etree
 
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import TransactionCase, tagged
 from odoo.tools.translate import CodeTranslations, trans_export
 
@@ -46,6 +47,20 @@ class TestTranslations(TransactionCase):
             account._quote('energy', Decimal('0'))
         self.assertEqual(error.exception.args[0], expected)
 
+
+    def test_every_engine_refusal_is_translated(self):
+        """A card or tariff refusal is translated like a vend refusal (one place does it)."""
+        self.env['res.lang']._activate_lang('zh_CN')
+        self.env['ir.module.module']._load_module_terms(['prepaid_electricity'], ['zh_CN'], overwrite=True)
+        po = polib.pofile(str(I18N / 'zh_CN.po'))
+        zh = self.env(context=dict(self.env.context, lang='zh_CN'))
+        with self.assertRaises(UserError) as error:
+            zh['prepaid.card']._decode(b'\xff' * 256)
+        self.assertEqual(error.exception.args[0], po.find("This is a blank card: it holds no customer.").msgstr)
+        with self.assertRaises(ValidationError) as error:
+            zh['prepaid.tariff'].create({'name': 'Bad', 'price': -1})
+        self.assertEqual(error.exception.args[0], po.find(
+            "A price cannot be negative (%(what)s: %(price)s).").msgstr % {'what': 'price', 'price': '-1.0000'})
 
 @tagged('post_install', '-at_install')
 class TestMeaningsInChinese(PrepaidCommon):

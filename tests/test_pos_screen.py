@@ -173,6 +173,27 @@ class TestPosVendingScreen(PrepaidCommon):
         with self.assertRaises(AccessError):
             self.screen.recover_credit(self.pos_config.id, self.account.id, 0)
 
+    def test_manager_recovers_credit_at_the_till(self):
+        """The till's credit recovery is the account's operation: checked against the meter's
+        cumulative energy, the lost credit is written again, once; no wizard is involved."""
+        self.meter.insert(self.card)                    # 41 kWh taken in
+        self.insert_card(self.account, remaining=41)
+        vend = self.account._vend('energy', Decimal('50'), channel='pos')
+        self.insert_card(self.account)                  # a bad insertion: the meter never got it
+        till = self.env['prepaid.pos.vending'].with_user(self.manager)
+        with self.assertRaisesRegex(UserError, 'valid number'):
+            till.recover_credit(self.pos_config.id, self.account.id, 'forty-one')
+        job_id = till.recover_credit(self.pos_config.id, self.account.id, '41')['job_id']
+        self.env.flush_all()
+        self.assertRecordValues(self.env['prepaid.card.job'].browse(job_id),
+                                [{'vend_id': vend.id, 'operation': 'write'}])
+        self.assertRecordValues(vend, [{'is_recovered': True, 'state': 'to_write'}])
+        recovery = self.account.operation_ids.filtered(lambda o: o.kind == 'recovery')
+        self.assertEqual(recovery.meter_cumulative_energy, 41.0)
+        self.assertFalse(self.env['prepaid.credit.recovery'].search([]))
+        with self.assertRaisesRegex(UserError, 'already been recovered'):
+            till.recover_credit(self.pos_config.id, self.account.id, 41)
+
     def test_a_till_without_bridge_says_so(self):
         self.pos_config.prepaid_bridge_id = False
         with self.assertRaisesRegex(UserError, 'No paired card bridge'):

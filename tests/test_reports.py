@@ -301,6 +301,15 @@ class TestSalesReports(PrepaidCommon):
         self.assertEqual(totals['sale_count'], self.env['prepaid.vend'].search_count(
             [('user_id', '=', self.operator.id), ('kind', '=', 'sale'), ('state', '!=', 'cancelled')]))
 
+    def test_jit_is_off_for_the_report_query_only(self):
+        """The reports switch JIT compilation off for their own query; the rest of the
+        transaction (a sale made in the same request) keeps the server's setting."""
+        self.env.cr.execute("SET LOCAL jit = on")
+        totals = self.env['prepaid.sales.report']._get_totals([])
+        self.assertTrue(totals['sale_count'])
+        self.env.cr.execute("SHOW jit")
+        self.assertEqual(self.env.cr.fetchone()[0], 'on')
+
     def test_menus_and_rights(self):
         """The Reports menu opens the wizard for operators and managers; a user without a
         vending role can neither read the figures nor open the wizard."""

@@ -90,9 +90,7 @@ class PrepaidAccountOpen(models.TransientModel):
         if not self.quantity:
             raise UserError(self.env._("An account is opened with its first purchase: enter the energy or amount."))
         account = self.env['prepaid.account']._open_account(self._meter_vals(), self._account_vals())
-        vend = account._vend(*self._request_args())
-        # sudo: operators take payments without being accountants; the vend is the authority
-        vend.sudo()._post_payment(self.journal_id)
+        vend = account._vend(*self._request_args(), journal=self.journal_id)
         return {
             'type': 'ir.actions.act_window', 'res_model': 'prepaid.account', 'res_id': account.id,
             'view_mode': 'form', 'context': {'prepaid_new_vend_id': vend.id},

@@ -1,13 +1,11 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 
 from ..tools import ENERGY_DIGITS, to_decimal
 
 
 class PrepaidCreditRecovery(models.TransientModel):
-    """Credit recovery (补电): the credit of the last vend never reached the meter (bad
-    insertion). Checked against the meter's write-back, the same credit is written again,
-    without a new payment, once."""
+    """Credit recovery (补电): shows the last vend and the energy sold, collects the meter's
+    cumulative purchased energy; the operation itself is prepaid.account._recover_credit."""
     _name = 'prepaid.credit.recovery'
     _description = 'Credit Recovery'
 
@@ -32,25 +30,5 @@ class PrepaidCreditRecovery(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
-        account = self.account_id
-        account._check_manager()
-        account._lock_for_vend()
-        vend = self.vend_id
-        if account.state != 'active' or not vend:
-            raise UserError(self.env._("There is no vend of an active account to recover."))
-        if vend.is_recovered:
-            raise UserError(self.env._("The credit of vend %(name)s has already been recovered once.",
-                                       name=vend.name))
-        sold = account._sold_energy()
-        on_meter = to_decimal(self.meter_cumulative_energy)
-        if on_meter + to_decimal(vend.energy_net) > sold:
-            raise UserError(self.env._(
-                "The meter has been credited %(meter)s kWh out of %(sold)s kWh sold: the credit of "
-                "vend %(name)s did reach the meter, so there is nothing to recover.",
-                meter=on_meter, sold=sold, name=vend.name))
-        vend.write({'is_recovered': True, 'state': 'to_write'})
-        account.write({'is_credit_valid': True})
-        account._record_operation('recovery', vend_id=vend.id, energy_after=vend.energy_net,
-                                  meter_cumulative_energy=float(on_meter),
-                                  sold_cumulative_energy=float(sold), note=self.note)
+        self.account_id._recover_credit(to_decimal(self.meter_cumulative_energy), self.note)
         return {'type': 'ir.actions.act_window_close'}

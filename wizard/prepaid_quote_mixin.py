@@ -1,9 +1,7 @@
-from decimal import Decimal, InvalidOperation
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools import ENERGY_DIGITS
+from ..tools import ENERGY_DIGITS, to_decimal
 
 
 class PrepaidQuoteMixin(models.AbstractModel):
@@ -39,9 +37,9 @@ class PrepaidQuoteMixin(models.AbstractModel):
         """The request as exact decimals (the UI hands floats)."""
         self.ensure_one()
         try:
-            quantity = Decimal(f'{self.quantity:.2f}')
-            tendered = Decimal(f'{self.amount_tendered:.2f}') if self.amount_tendered else None
-        except InvalidOperation:
+            quantity = to_decimal(self.quantity)
+            tendered = to_decimal(self.amount_tendered) if self.amount_tendered else None
+        except ValueError:
             raise UserError(self.env._("Enter a valid number.")) from None
         return self.method, quantity, tendered
 

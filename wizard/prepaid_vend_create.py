@@ -34,9 +34,8 @@ class PrepaidVendCreate(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
-        vend = self.account_id._vend(*self._request_args(), client_request_id=self.client_request_id)
-        # sudo: operators take payments without being accountants; the vend is the authority
-        vend.sudo()._post_payment(self.journal_id)
+        vend = self.account_id._vend(*self._request_args(), client_request_id=self.client_request_id,
+                                     journal=self.journal_id)
         return {
             'type': 'ir.actions.act_window', 'res_model': 'prepaid.vend', 'res_id': vend.id,
             'view_mode': 'form',
