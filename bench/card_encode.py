@@ -6,7 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from domain import card_crypto, card_format  # noqa: E402  (the domain package uses relative imports only)
+from engine import card_crypto, card_format  # noqa: E402  (the engine uses relative imports only)
 
 MASTER = bytes.fromhex('00112233445566778899AABBCCDDEEFF')
 SERIAL = bytes.fromhex('1020304050607080')

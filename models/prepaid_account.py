@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
-from ..domain import card_crypto, money, vending
+from ..engine import card_crypto, money, vending
 from ..tools import ENERGY_DIGITS, MANAGER_GROUP, refusal_error, to_decimal
 
 CUSTOMER_DATA_FIELDS = ('partner_id', 'tariff_id', 'area_id')

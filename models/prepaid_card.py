@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..domain import card_crypto, card_format
+from ..engine import card_crypto, card_format
 from ..tools import ADMIN_GROUP, refusal_error, to_decimal
 
 

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..domain import tariff as tariff_engine
+from ..engine import tariff as tariff_engine
 from ..tools import ENERGY_DIGITS, PRICE_DIGITS, refusal_error, to_decimal
 
 

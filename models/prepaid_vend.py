@@ -3,7 +3,7 @@ from datetime import UTC
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..domain import card_format
+from ..engine import card_format
 from ..tools import ENERGY_DIGITS, PRICE_DIGITS, to_decimal
 
 

@@ -2,7 +2,7 @@
 # `make test`: set up, build a fresh test database, run every test, exit non-zero on any failure.
 #  0. the linters (scripts/lint.sh: ruff, pylint-odoo, eslint): a finding fails the run and counts
 #     as one failure per tool in the last line; the tests run all the same;
-#  1. pytest (with pytest-odoo): the plain-Python domain tests and the TransactionCase tests;
+#  1. pytest: the plain-Python engine tests without Odoo, then (with pytest-odoo) the TransactionCase tests;
 #  2. Odoo's own runner: the HttpCase / browser tests (tag prepaid_http), which must really
 #     start Chromium: a skipped browser test fails the run.
 set -uo pipefail
@@ -24,7 +24,13 @@ bash "$ADDON_DIR/scripts/lint.sh" 2>&1 | tee "$LOGS/lint.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 n_lintf=$(grep -Eo "^\[lint\] findings in: .*" "$LOGS/lint.log" | cut -d: -f2 | wc -w)
 
-echo "[test] pytest: domain and TransactionCase tests"
+echo "[test] pytest: the engine (plain Python: Odoo is not on the path)"
+(cd "$ADDON_DIR" && env -u PYTHONPATH "$VENV/bin/python" -m pytest -p no:cacheprovider -p no:odoo -q engine/tests) 2>&1 \
+  | tee "$LOGS/pytest-engine.log" | grep -v "^WARNING: Location"
+rc=${PIPESTATUS[0]}
+[ "$rc" -eq 0 ] || status=1
+
+echo "[test] pytest: TransactionCase tests"
 (cd "$RT/addons" && "$VENV/bin/python" -m pytest -p no:cacheprovider -q \
     --odoo-config="$CONF" --odoo-database="$TEST_DB" \
     --ignore-glob="*/tests/test_browser_*" --ignore-glob="*/tests/test_http_*" prepaid_electricity/tests ${PYTEST_ARGS:-}) 2>&1 | tee "$LOGS/pytest.log" | grep -v "^WARNING: Location"
@@ -52,8 +58,8 @@ if grep -Eq "^[0-9 :,-]+ [0-9]+ (ERROR|CRITICAL) " "$LOGS/odoo-tests.log"; then
   echo "[test] FAILED: errors in the Odoo log:"; grep -E "^[0-9 :,-]+ [0-9]+ (ERROR|CRITICAL) " "$LOGS/odoo-tests.log" | head; status=1
 fi
 count() { local n; n=$(grep -Eo "[0-9]+ $1" "$2" 2>/dev/null | tail -1 | cut -d' ' -f1); echo "${n:-0}"; }
-n_py=$(( $(count passed "$LOGS/pytest.log") + $(count passed "$LOGS/pytest-bridge.log") ))
-n_pyf=$(( $(count failed "$LOGS/pytest.log") + $(count failed "$LOGS/pytest-bridge.log") + $(count error "$LOGS/pytest.log") ))
+n_py=$(( $(count passed "$LOGS/pytest-engine.log") + $(count passed "$LOGS/pytest.log") + $(count passed "$LOGS/pytest-bridge.log") ))
+n_pyf=$(( $(count failed "$LOGS/pytest-engine.log") + $(count error "$LOGS/pytest-engine.log") + $(count failed "$LOGS/pytest.log") + $(count failed "$LOGS/pytest-bridge.log") + $(count error "$LOGS/pytest.log") ))
 n_od=$(sed -E 's/.* of ([0-9]+) tests/\1/' <<<"${summary:-0 failed, 0 error(s) of 0 tests}")
 n_odf=$(( $(cut -d' ' -f1 <<<"${summary:-0}") + $(sed -E 's/.*, ([0-9]+) error.*/\1/' <<<"${summary:-0 failed, 0 error(s)}") ))
 total_failed=$(( ${n_pyf:-0} + n_odf + n_lintf ))

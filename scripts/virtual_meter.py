@@ -1,6 +1,6 @@
 """`make meter [CONSUME=10]`: the demo card goes into its customer's virtual meter.
 
-Development and demo only. The meter is domain/virtual_meter.py (the meter's rules for a
+Development and demo only. The meter is engine/virtual_meter.py (the meter's rules for a
 card), holding its station's master keys from the runtime's key file as a real meter holds
 them, its registers kept in a JSON file between runs (run/meter.json). Without that file it is
 a new meter, installed for the meter number on the card and holding its factory preset.
@@ -46,13 +46,13 @@ def _arguments(argv):
 
 
 def _domain(config_path):
-    """The addon's domain modules, imported the way Odoo finds the addon (its addons path)."""
+    """The addon's engine modules, imported the way Odoo finds the addon (its addons path)."""
     from odoo.modules.module import initialize_sys_path
     from odoo.tools import config
     logging.basicConfig(level=logging.ERROR)    # not Odoo's notes on the addon's own options
     config.parse_config(['-c', config_path], setup_logging=False)
     initialize_sys_path()
-    from odoo.addons.prepaid_electricity.domain import card_format, virtual_meter
+    from odoo.addons.prepaid_electricity.engine import card_format, virtual_meter
     return card_format, virtual_meter, config
 
 

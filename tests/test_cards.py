@@ -6,8 +6,8 @@ from odoo.tests import tagged
 
 from card_bridge.sle4442 import VirtualSle4442
 
-from ..domain import card_crypto
-from ..domain.virtual_meter import MeterRefused, VirtualMeter
+from ..engine import card_crypto
+from ..engine.virtual_meter import MeterRefused, VirtualMeter
 from .common import PrepaidCommon, use_card_keys
 
 
@@ -182,7 +182,7 @@ class TestCards(PrepaidCommon):
         with self.assertRaisesRegex(UserError, 'incomplete'):
             self.env['prepaid.card']._read_card(self.card.read(0, 100))
         stranger = VirtualSle4442(serial=b'\x03' * 8)
-        from ..domain import card_format
+        from ..engine import card_format
         image = card_format.CardImage(station_code='654321', customer_number='999999999999', meter_number='1',
                                       sequence=1, credit=Decimal(10))
         master = bytes.fromhex(self.keys['654321']['1'])

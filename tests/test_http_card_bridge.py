@@ -26,7 +26,7 @@ from card_bridge.protocol import JobGuard, request_headers
 from card_bridge.sle4442 import VirtualSle4442
 from card_bridge.vpcd import SlotTaken, VpcdCard, wait_for_card
 
-from ..domain import card_crypto, card_format
+from ..engine import card_crypto, card_format
 from .common import TEST_READER, TEST_VPCD_PORT, ensure_pcscd, insert_test_card, make_account, use_card_keys
 
 READER = TEST_READER

@@ -5,7 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-from ..domain import suspicion
+from ..engine import suspicion
 from ..tools import ENERGY_DIGITS, to_decimal, utc_bounds
 
 
@@ -14,7 +14,7 @@ class PrepaidSuspiciousQuery(models.TransientModel):
     read from the meters' write-backs, over a date range, with the manager's thresholds.
 
     The figures per account come from one SQL aggregation; the rule itself is the plain
-    function `domain.suspicion.suspicion_reasons`. The thresholds used are remembered on the
+    function `engine.suspicion.suspicion_reasons`. The thresholds used are remembered on the
     company, so that the next query (and the dashboard's count) starts from them."""
     _name = 'prepaid.suspicious.query'
     _description = 'Suspicious Customers Query'

@@ -3,9 +3,9 @@ from decimal import Decimal as D
 
 import pytest
 
-from odoo.addons.prepaid_electricity.domain import money
-from odoo.addons.prepaid_electricity.domain import tariff as t
-from odoo.addons.prepaid_electricity.domain.money import as_decimal, round_money
+from engine import money
+from engine import tariff as t
+from engine.money import as_decimal, round_money
 
 
 def tiered(period='year'):

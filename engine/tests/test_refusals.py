@@ -2,8 +2,8 @@
 translatable template and its parameters for people, the English text as str()."""
 import pytest
 
-from odoo.addons.prepaid_electricity.domain import card_format, tariff, vending, virtual_meter
-from odoo.addons.prepaid_electricity.domain.messages import Refusal
+from engine import card_format, tariff, vending, virtual_meter
+from engine.messages import Refusal
 
 
 @pytest.mark.parametrize('refusal', [

@@ -1,10 +1,9 @@
 """A station, its keys and a server-side writer for the pure-Python card tests."""
 from decimal import Decimal as D
 
-from odoo.addons.prepaid_electricity.domain import card_crypto as cc
-from odoo.addons.prepaid_electricity.domain import card_format as cf
-
 from card_bridge.sle4442 import VirtualSle4442
+from engine import card_crypto as cc
+from engine import card_format as cf
 
 STATION = '310101'
 KEYS = {(STATION, 1): bytes.fromhex('00112233445566778899AABBCCDDEEFF'),

@@ -3,12 +3,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from odoo.addons.prepaid_electricity.domain.suspicion import (
-    FEW_PURCHASES,
-    SMALL_PURCHASES,
-    Thresholds,
-    suspicion_reasons,
-)
+from engine.suspicion import FEW_PURCHASES, SMALL_PURCHASES, Thresholds, suspicion_reasons
 
 RULE = Thresholds(min_consumption=D('100'), max_vend_count=1, min_coverage_percent=D('50'))
 

@@ -4,10 +4,9 @@ from decimal import Decimal as D
 
 import pytest
 
-from odoo.addons.prepaid_electricity.domain import card_crypto as cc
-from odoo.addons.prepaid_electricity.domain import card_format as cf
-
-from .card_helpers import KEYS, STATION, image, key_lookup, new_card, write
+from engine import card_crypto as cc
+from engine import card_format as cf
+from engine.tests.card_helpers import KEYS, STATION, image, key_lookup, new_card, write
 
 
 def decode(card, station=STATION):

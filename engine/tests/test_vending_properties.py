@@ -6,9 +6,9 @@ from decimal import Decimal as D
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from odoo.addons.prepaid_electricity.domain import tariff as t
-from odoo.addons.prepaid_electricity.domain import vending as v
-from odoo.addons.prepaid_electricity.domain.money import round_money
+from engine import tariff as t
+from engine import vending as v
+from engine.money import round_money
 
 prices = st.integers(min_value=1, max_value=50_000).map(lambda n: D(n).scaleb(-4))      # 0.0001 .. 5.0000
 energies = st.integers(min_value=1, max_value=500_000).map(lambda n: D(n).scaleb(-2))  # 0.01 .. 5000.00

@@ -4,8 +4,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from odoo.addons.prepaid_electricity.domain import tariff as t
-from odoo.addons.prepaid_electricity.domain import vending as v
+from engine import tariff as t
+from engine import vending as v
 
 FLAT = t.build_tariff('flat', price=D('2.0000'))
 TIERED = t.build_tariff('tiered', tiers=[(D('100'), D('0.5')), (None, D('0.8'))])

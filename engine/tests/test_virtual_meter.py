@@ -4,11 +4,10 @@ from decimal import Decimal as D
 
 import pytest
 
-from odoo.addons.prepaid_electricity.domain import card_crypto as cc
-from odoo.addons.prepaid_electricity.domain import card_format as cf
-from odoo.addons.prepaid_electricity.domain.virtual_meter import MeterRefused, VirtualMeter
-
-from .card_helpers import KEYS, STATION, image, key_lookup, new_card, write
+from engine import card_crypto as cc
+from engine import card_format as cf
+from engine.tests.card_helpers import KEYS, STATION, image, key_lookup, new_card, write
+from engine.virtual_meter import MeterRefused, VirtualMeter
 
 MASTER = KEYS[(STATION, 1)]
 
