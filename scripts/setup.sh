@@ -149,6 +149,10 @@ fi
 # --- 5. The addons folder and the Odoo configuration -----------------------------------------
 mkdir -p "$RT/addons" "$RT/data"
 ln -sfn "$ADDON_DIR" "$RT/addons/prepaid_electricity"
+# The engine as a top-level package of its own (outside the addon's package, whose __init__
+# imports Odoo): its tests run there with plain pytest and Odoo off the path.
+mkdir -p "$RT/standalone"
+ln -sfn "$ADDON_DIR/engine" "$RT/standalone/engine"
 KEYFILE="$RT/card_keys.json"
 cat >"$RT/odoo.conf" <<CONF
 [options]

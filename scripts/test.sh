@@ -25,7 +25,7 @@ bash "$ADDON_DIR/scripts/lint.sh" 2>&1 | tee "$LOGS/lint.log"
 n_lintf=$(grep -Eo "^\[lint\] findings in: .*" "$LOGS/lint.log" | cut -d: -f2 | wc -w)
 
 echo "[test] pytest: the engine (plain Python: Odoo is not on the path)"
-(cd "$ADDON_DIR" && env -u PYTHONPATH "$VENV/bin/python" -m pytest -p no:cacheprovider -p no:odoo -q engine/tests) 2>&1 \
+(cd "$RT/standalone" && env -u PYTHONPATH "$VENV/bin/python" -m pytest -p no:cacheprovider -p no:odoo -q engine/tests) 2>&1 \
   | tee "$LOGS/pytest-engine.log" | grep -v "^WARNING: Location"
 rc=${PIPESTATUS[0]}
 [ "$rc" -eq 0 ] || status=1
