@@ -75,7 +75,7 @@ class PrepaidCardJob(models.Model):
         cr = sql_db.db_connect(self.env.cr.dbname).cursor()
         try:
             cr.execute(SQL("LISTEN %s", SQL.identifier(WAKE_CHANNEL)))
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit  # own connection: LISTEN counts from its commit
             connection = cr._cnx
             with selectors.DefaultSelector() as selector:
                 selector.register(connection, selectors.EVENT_READ)
@@ -94,7 +94,7 @@ class PrepaidCardJob(models.Model):
         finally:
             # the connection goes back to the pool: it must listen no more
             cr.execute(SQL("UNLISTEN *"))
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit  # own connection, as LISTEN above
             cr._cnx.notifies.clear()
             cr.close()
 
@@ -104,9 +104,10 @@ class PrepaidCardJob(models.Model):
         # sudo: the bridge's request changes a job; every POS of that bridge is told
         configs = self.env['pos.config'].sudo().search([('prepaid_bridge_id', 'in', self.bridge_id.ids)])
         for job in self:
-            for config in configs.filtered(lambda c: c.prepaid_bridge_id == job.bridge_id):
-                config._notify('PREPAID_CARD_JOB', {'job_id': job.id, 'state': job.state,
-                                                    'vend_id': job.vend_id.id or False})
+            for config in configs:
+                if config.prepaid_bridge_id == job.bridge_id:
+                    config._notify('PREPAID_CARD_JOB', {'job_id': job.id, 'state': job.state,
+                                                        'vend_id': job.vend_id.id or False})
 
     # ------------------------------------------------------------------ minting
     @api.model

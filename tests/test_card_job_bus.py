@@ -5,8 +5,9 @@ import json
 import threading
 import time
 
-from odoo.addons.bus.models.bus import channel_with_db
 from odoo.tests import TransactionCase, tagged
+
+from odoo.addons.bus.models.bus import channel_with_db
 
 from card_bridge.protocol import signed
 
