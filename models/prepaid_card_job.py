@@ -56,16 +56,18 @@ class PrepaidCardJob(models.Model):
         """Wake the long polls of these jobs' bridges, after the commit (as Odoo's bus does:
         woken earlier, a bridge would look before the job is visible), on an own connection."""
         cr = self.env.cr
-        bridge_ids = cr.postcommit.data.setdefault('prepaid.card.job.wake', set())
-        if not bridge_ids:
+        if 'prepaid.card.job.wake' not in cr.postcommit.data:
+            cr.postcommit.data['prepaid.card.job.wake'] = set()
             dbname = cr.dbname
 
             @cr.postcommit.add
             def notify():
-                with sql_db.db_connect(dbname).cursor() as notify_cr:
-                    for bridge_id in sorted(cr.postcommit.data.pop('prepaid.card.job.wake', ())):
-                        notify_cr.execute(SQL("SELECT pg_notify(%s, %s)", WAKE_CHANNEL, str(bridge_id)))
-        bridge_ids.update(self.bridge_id.ids)
+                bridge_ids = sorted(cr.postcommit.data.pop('prepaid.card.job.wake', ()))
+                if bridge_ids:
+                    with sql_db.db_connect(dbname).cursor() as notify_cr:
+                        for bridge_id in bridge_ids:
+                            notify_cr.execute(SQL("SELECT pg_notify(%s, %s)", WAKE_CHANNEL, str(bridge_id)))
+        cr.postcommit.data['prepaid.card.job.wake'].update(self.bridge_id.ids)
 
     @contextmanager
     def _listen(self, bridge_id):
