@@ -56,17 +56,25 @@ class CardBridgeController(http.Controller):
         if body.get('readers') is not None:
             bridge.readers = body['readers']
         wait = min(max(int(body.get('wait') or 0), 0), MAX_WAIT)
+        if not wait:
+            return self._reply({'jobs': self._take_jobs(bridge)})
         deadline = time.monotonic() + wait
-        while True:
-            # Long poll: each look is its own short transaction, so jobs queued meanwhile
-            # are seen and no lock is held while waiting.
-            with request.env.registry.cursor() as cr:
-                env = api.Environment(cr, SUPERUSER_ID, {})
-                jobs = env['prepaid.card.job']._take_pending(env['prepaid.card.bridge'].browse(bridge.id))
-                payloads = [job._signed_payload() for job in jobs]
-            if payloads or time.monotonic() >= deadline:
-                return self._reply({'jobs': payloads})
-            time.sleep(0.2)
+        # Long poll: sleep until a job for this bridge is committed (PostgreSQL NOTIFY, see
+        # prepaid.card.job._wake_bridges) or the wait is over; each look is its own short
+        # transaction, so no lock is held while waiting.
+        with request.env['prepaid.card.job']._listen(bridge.id) as wait_for_job:
+            while True:
+                payloads = self._take_jobs(bridge)
+                remaining = deadline - time.monotonic()
+                if payloads or remaining <= 0:
+                    return self._reply({'jobs': payloads})
+                wait_for_job(remaining)
+
+    def _take_jobs(self, bridge):
+        with request.env.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            jobs = env['prepaid.card.job']._take_pending(env['prepaid.card.bridge'].browse(bridge.id))
+            return [job._signed_payload() for job in jobs]
 
     @http.route('/prepaid/bridge/result', type='http', auth='none', methods=['POST'], csrf=False, readonly=False)
     def result(self):

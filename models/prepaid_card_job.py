@@ -1,13 +1,18 @@
 import secrets
+import selectors
 import time
+from contextlib import contextmanager
 
-from odoo import api, fields, models
+from odoo import api, fields, models, sql_db
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from card_bridge import protocol
 
 # seconds; a little under what the bridge accepts, so a job is never refused for clock skew
 JOB_LIFETIME = protocol.MAX_JOB_LIFETIME - 5
+# PostgreSQL channel on which new jobs wake the long polls of their bridge (payload: bridge id)
+WAKE_CHANNEL = 'prepaid_card_job'
 
 
 class PrepaidCardJob(models.Model):
@@ -33,6 +38,78 @@ class PrepaidCardJob(models.Model):
                              default='pending', required=True, index=True)
     raw = fields.Char(string='Card Read-back')
     error = fields.Char()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        jobs = super().create(vals_list)
+        jobs._wake_bridges()
+        return jobs
+
+    def write(self, vals):
+        result = super().write(vals)
+        if 'state' in vals:
+            self._notify_pos()
+        return result
+
+    # ------------------------------------------------------------------ telling the others
+    def _wake_bridges(self):
+        """Wake the long polls of these jobs' bridges, after the commit (as Odoo's bus does:
+        woken earlier, a bridge would look before the job is visible), on an own connection."""
+        cr = self.env.cr
+        if 'prepaid.card.job.wake' not in cr.postcommit.data:
+            cr.postcommit.data['prepaid.card.job.wake'] = set()
+            dbname = cr.dbname
+
+            @cr.postcommit.add
+            def notify():
+                bridge_ids = sorted(cr.postcommit.data.pop('prepaid.card.job.wake', ()))
+                if bridge_ids:
+                    with sql_db.db_connect(dbname).cursor() as notify_cr:
+                        for bridge_id in bridge_ids:
+                            notify_cr.execute(SQL("SELECT pg_notify(%s, %s)", WAKE_CHANNEL, str(bridge_id)))
+        cr.postcommit.data['prepaid.card.job.wake'].update(self.bridge_id.ids)
+
+    @contextmanager
+    def _listen(self, bridge_id):
+        """A waiter for new jobs of `bridge_id`: `wait(timeout)` returns True as soon as one is
+        committed, False at the timeout. It LISTENs on a dedicated connection from the moment
+        the context opens, so a job committed between a look and the wait still wakes it."""
+        cr = sql_db.db_connect(self.env.cr.dbname).cursor()
+        try:
+            cr.execute(SQL("LISTEN %s", SQL.identifier(WAKE_CHANNEL)))
+            cr.commit()  # pylint: disable=invalid-commit  # own connection: LISTEN counts from its commit
+            connection = cr._cnx
+            with selectors.DefaultSelector() as selector:
+                selector.register(connection, selectors.EVENT_READ)
+
+                def wait(timeout):
+                    deadline = time.monotonic() + timeout
+                    while True:
+                        connection.poll()
+                        woken = any(n.payload == str(bridge_id) for n in connection.notifies)
+                        connection.notifies.clear()
+                        remaining = deadline - time.monotonic()
+                        if woken or remaining <= 0:
+                            return woken
+                        selector.select(remaining)
+                yield wait
+        finally:
+            # the connection goes back to the pool: it must listen no more
+            cr.execute(SQL("UNLISTEN *"))
+            cr.commit()  # pylint: disable=invalid-commit  # own connection, as LISTEN above
+            cr._cnx.notifies.clear()
+            cr.close()
+
+    def _notify_pos(self):
+        """Tell the Points of Sale of these jobs' bridges that a job changed state, on the
+        POS config's bus channel: the POS then asks where it stands (job_status, write_status)."""
+        # sudo: the bridge's request changes a job; every POS of that bridge is told
+        configs = self.env['pos.config'].sudo().search([('prepaid_bridge_id', 'in', self.bridge_id.ids)])
+        for job in self:
+            for config in configs:
+                if config.prepaid_bridge_id == job.bridge_id:
+                    config._notify('PREPAID_CARD_JOB', {'job_id': job.id, 'state': job.state,
+                                                        'vend_id': job.vend_id.id or False})
 
     # ------------------------------------------------------------------ minting
     @api.model

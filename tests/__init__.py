@@ -8,6 +8,7 @@ from . import test_accounting
 from . import test_reports
 from . import test_queries
 from . import test_pos_vending
+from . import test_card_job_bus
 from . import test_pos_guards
 from . import test_display
 from . import test_browser_ui

@@ -7,6 +7,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from decimal import Decimal
@@ -157,6 +158,43 @@ class TestCardBridgeEndToEnd(HttpCase):
         self.assertEqual(job.state, 'failed')
         self.assertIn('wrong card', job.error)
         self.assertEqual(self.chip.read(0, 256), before)
+
+    def test_the_long_poll_answers_as_soon_as_a_job_is_queued(self):
+        """The bridge's long poll sleeps until a job for its bridge is committed and answers
+        with it at once; with none, at the end of its wait. It does not look at the jobs
+        meanwhile (once a look every 200 ms)."""
+        server, _guard = self.paired()
+        answer, looks = {}, []
+        Job = type(self.env['prepaid.card.job'])
+        take_pending = Job._take_pending
+
+        def counted_take_pending(jobs, bridge):
+            looks.append(bridge.id)
+            return take_pending(jobs, bridge)
+
+        def long_poll(wait):
+            start = time.monotonic()
+            answer.update(jobs=server.poll(wait=wait), after=time.monotonic() - start)
+
+        with patch.object(Job, '_take_pending', counted_take_pending):
+            with self.over_http():
+                long_poll(2)
+            self.assertEqual(answer['jobs'], [])
+            self.assertGreaterEqual(answer['after'], 2)
+            self.assertEqual(len(looks), 2, "a look when the poll comes, one when its wait is over")
+            looks.clear()
+            with self.over_http():
+                poller = threading.Thread(target=long_poll, args=(20,))
+                poller.start()
+                time.sleep(2)       # the bridge waits
+                job = self.env['prepaid.card.job']._create_for(self.bridge, 'read')
+                self.env.flush_all()
+                self.env.cr.postcommit.run()    # what the commit of the request queuing it runs
+                poller.join(30)
+        self.assertEqual([payload['job_id'] for payload in answer['jobs']], [job.id])
+        self.assertLess(answer['after'], 7, "delivered when queued, long before the 20 s wait is over")
+        self.assertEqual(len(looks), 2, "a look when the poll comes, one when the job is queued")
+        self.assertEqual(job.state, 'sent')
 
     def test_refusals(self):
         code = self.bridge.pairing_code

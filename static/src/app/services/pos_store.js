@@ -4,11 +4,34 @@ import { PosStore } from "@point_of_sale/app/services/pos_store";
 import { AlertDialog } from "@web/core/confirmation_dialog/confirmation_dialog";
 import { makeAwaitable } from "@point_of_sale/app/utils/make_awaitable_dialog";
 import { PrepaidVendPopup } from "@prepaid_electricity/app/components/popup/prepaid_vend_popup/prepaid_vend_popup";
+import { Wakeup } from "@prepaid_electricity/app/utils/wakeup";
 
-const JOB_POLL_MS = 500;
-const JOB_TIMEOUT_MS = 65000; // a job lives 55 s on the server; allow for the last poll
+// Card job changes come by the bus (PREPAID_CARD_JOB). The slow re-check is for what no
+// message tells: a job nobody took expires only when someone looks at it, and a message
+// sent while the POS's websocket is down may come late.
+export const JOB_RECHECK_MS = 5000;
+const JOB_TIMEOUT_MS = 65000; // a job lives 55 s on the server; allow for the last re-check
 
 patch(PosStore.prototype, {
+    async initServerData() {
+        this.prepaidJobListeners = new Set();
+        this.data.connectWebSocket("PREPAID_CARD_JOB", (message) => {
+            for (const listener of this.prepaidJobListeners) {
+                listener(message);
+            }
+        });
+        return await super.initServerData(...arguments);
+    },
+
+    /**
+     * Call `listener({job_id, state, vend_id})` when a card job of this POS's bridge changes
+     * state (sent to the bridge, done, failed, expired); returns the function that stops it.
+     */
+    prepaidOnCardJob(listener) {
+        this.prepaidJobListeners.add(listener);
+        return () => this.prepaidJobListeners.delete(listener);
+    },
+
     /** The Electricity product (a special product: loaded, never shown in the grid). */
     get prepaidProduct() {
         return this.models["product.product"].get(this.config._prepaid_product_id);
@@ -26,20 +49,26 @@ patch(PosStore.prototype, {
     /** Follow a card job until the bridge has answered (or the job expired). */
     async prepaidWaitJob(jobId, onProgress = () => {}) {
         const deadline = Date.now() + JOB_TIMEOUT_MS;
-        for (;;) {
-            const status = await this.prepaidCall("job_status", jobId);
-            onProgress(status);
-            if (!["pending", "sent"].includes(status.state)) {
-                return status;
+        const wakeup = new Wakeup();
+        const stop = this.prepaidOnCardJob((message) => message.job_id === jobId && wakeup.wake());
+        try {
+            for (;;) {
+                const status = await this.prepaidCall("job_status", jobId);
+                onProgress(status);
+                if (!["pending", "sent"].includes(status.state)) {
+                    return status;
+                }
+                if (Date.now() > deadline) {
+                    return {
+                        ...status,
+                        state: "expired",
+                        error: _t("The card bridge did not answer in time."),
+                    };
+                }
+                await wakeup.sleep(JOB_RECHECK_MS);
             }
-            if (Date.now() > deadline) {
-                return {
-                    ...status,
-                    state: "expired",
-                    error: _t("The card bridge did not answer in time."),
-                };
-            }
-            await new Promise((resolve) => setTimeout(resolve, JOB_POLL_MS));
+        } finally {
+            stop();
         }
     },
 

@@ -1,14 +1,16 @@
 import { Component, onMounted, onWillUnmount, useState } from "@odoo/owl";
 import { _t } from "@web/core/l10n/translation";
 import { usePos } from "@point_of_sale/app/hooks/pos_hook";
+import { JOB_RECHECK_MS } from "@prepaid_electricity/app/services/pos_store";
+import { Wakeup } from "@prepaid_electricity/app/utils/wakeup";
 
-const POLL_MS = 700;
 const FINISHED = ["done", "failed", "expired"];
 
 /**
  * After payment: the card write of each vend of the order, followed until the bridge reports
- * the result. A failed or timed-out write leaves the vend waiting; "Retry" writes the same
- * image again (never a new credit).
+ * the result: each change of their card jobs comes by the bus (see PosStore.prepaidOnCardJob).
+ * A failed or timed-out write leaves the vend waiting; "Retry" writes the same image again
+ * (never a new credit).
  */
 export class PrepaidCardWriteStatus extends Component {
     static template = "prepaid_electricity.PrepaidCardWriteStatus";
@@ -17,9 +19,20 @@ export class PrepaidCardWriteStatus extends Component {
     setup() {
         this.pos = usePos();
         this.state = useState({ statuses: [], error: "", retrying: false });
-        this.timer = null;
-        onMounted(() => this.poll());
-        onWillUnmount(() => clearTimeout(this.timer));
+        this.wakeup = new Wakeup();
+        this.following = false;
+        this.unmounted = false;
+        const stop = this.pos.prepaidOnCardJob((message) => {
+            if (message.vend_id && this.vendIds.includes(message.vend_id)) {
+                this.wakeup.wake();
+            }
+        });
+        onMounted(() => this.follow());
+        onWillUnmount(() => {
+            stop();
+            this.unmounted = true;
+            this.wakeup.cancel();
+        });
     }
 
     get vendIds() {
@@ -50,8 +63,11 @@ export class PrepaidCardWriteStatus extends Component {
         return _t("Card write failed: %s", status.error || _t("no answer from the card bridge"));
     }
 
+    get finished() {
+        return this.state.statuses.every((status) => this.isFinished(status)) && !this.state.error;
+    }
+
     async poll() {
-        clearTimeout(this.timer);
         const ids = this.vendIds;
         if (!ids.length) {
             return;
@@ -62,8 +78,24 @@ export class PrepaidCardWriteStatus extends Component {
         } catch (error) {
             this.state.error = error.data?.message || error.message || String(error);
         }
-        if (!this.state.statuses.every((status) => this.isFinished(status)) || this.state.error) {
-            this.timer = setTimeout(() => this.poll(), POLL_MS);
+    }
+
+    /** Look again at each bus message about these vends' jobs, until every write is finished. */
+    async follow() {
+        if (this.following) {
+            return this.wakeup.wake();
+        }
+        this.following = true;
+        try {
+            await this.poll();
+            while (this.vendIds.length && !this.finished && !this.unmounted) {
+                await this.wakeup.sleep(JOB_RECHECK_MS);
+                if (!this.unmounted) {
+                    await this.poll();
+                }
+            }
+        } finally {
+            this.following = false;
         }
     }
 
@@ -77,6 +109,6 @@ export class PrepaidCardWriteStatus extends Component {
         } finally {
             this.state.retrying = false;
         }
-        await this.poll();
+        await this.follow();
     }
 }
