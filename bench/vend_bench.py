@@ -33,8 +33,9 @@ STATION = '990000'
 VACUUM = os.environ.get('BENCH_VACUUM', '1') != '0'
 
 
-def generate_population(cr):
-    """Accounts (with meters and partners), all in SQL, once."""
+def generate_population(cr, with_vends=False):
+    """Accounts (with meters and partners) and, optionally, their vend history, all in SQL,
+    once (bench/report_bench.py makes its accounts with this too)."""
     cr.execute(SQL("""
         INSERT INTO prepaid_station (name, code, preset_energy, payment_precision, energy_step, key_version,
                                      company_id, active)
@@ -79,7 +80,10 @@ def generate_population(cr):
             UPDATE prepaid_meter m SET account_id = a.id FROM prepaid_account a
              WHERE a.meter_id = m.id AND a.station_id = %(station)s;
         """, type=meter_type, tariff=tariff, station=station))
+    cr.execute(SQL("ANALYZE"))
     cr.commit()
+    if with_vends:
+        generate_vends(cr)
 
 
 def generate_vends(cr):
