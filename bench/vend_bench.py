@@ -9,9 +9,11 @@ hits both alike), after a warm-up, each sample a transaction of its own that is 
 It prints the median, p90, p99 and max server-side time of quote + vend, the full/empty
 ratios (goal p99 <= 1.10) and the query count per vend.
 
-BENCH_SAMPLES (default 3000 per database) and BENCH_WARMUP (default 200) set the counts;
-BENCH_VACUUM=0 builds the history with a plain ANALYZE instead, as this bench did before (then
-autovacuum works through the 2,000,000 new rows during the measurement: see the README).
+BENCH_SAMPLES (default 3000 per database) and BENCH_WARMUP (default 200) set the counts.
+BENCH_QUERIES=1 also prints each query of a vend (by its place in the vend) with its median and
+p99 on both sides: what grows with history shows there. BENCH_VACUUM=0 builds the history with
+a plain ANALYZE instead, as this bench did before (autovacuum then goes through the 2,000,000
+new rows as the measurement starts).
 """
 import os
 import random
@@ -31,6 +33,20 @@ SAMPLES = int(os.environ.get('BENCH_SAMPLES', 3000))
 WARMUP = int(os.environ.get('BENCH_WARMUP', 200))
 STATION = '990000'
 VACUUM = os.environ.get('BENCH_VACUUM', '1') != '0'
+QUERIES = os.environ.get('BENCH_QUERIES') == '1'
+_query_log = None   # with BENCH_QUERIES=1, the (query, seconds) of the running sample
+
+
+def _timed_execute(execute):
+    def timed(self, query, params=None, log_exceptions=True):
+        start = time.perf_counter()
+        try:
+            return execute(self, query, params, log_exceptions)
+        finally:
+            if _query_log is not None:
+                text = query.code if isinstance(query, SQL) else str(query)
+                _query_log.append((' '.join(text.split())[:80], time.perf_counter() - start))
+    return timed
 
 
 def generate_population(cr, with_vends=False):
@@ -116,8 +132,8 @@ def _station(cr):
 
 def vacuum(db):
     """(VACUUM) ANALYZE out of any transaction: set the visibility map and hint bits, merge the
-    trigram index's pending list and refresh the statistics, as autovacuum does on a live
-    database, so that it does not do it in the middle of the measurement."""
+    trigram index's pending list and refresh the statistics, as autovacuum long did on a live
+    database's history, and not in the middle of the measurement."""
     with sql_db.db_connect(db).cursor() as cr:
         cr._cnx.autocommit = True
         cr.execute(SQL("VACUUM ANALYZE" if VACUUM else "ANALYZE"))
@@ -148,6 +164,8 @@ def prepare(full_db):
 
 def sample(registry, account_id):
     """Seconds and queries of one quote + vend, in a transaction of its own, rolled back."""
+    global _query_log  # noqa: PLW0603
+    _query_log = [] if QUERIES else None
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         account = env['prepaid.account'].browse(account_id)
@@ -158,8 +176,9 @@ def sample(registry, account_id):
         env.flush_all()
         elapsed = time.perf_counter() - start
         queries = sql_db.sql_counter - start_q
+        log, _query_log = _query_log, None
         cr.rollback()
-    return elapsed, queries
+    return elapsed, log if QUERIES else queries
 
 
 def stats(timings):
@@ -170,7 +189,21 @@ def stats(timings):
     return {'median': statistics.median(timings) * 1000, **figures, 'max': timings[-1] * 1000}
 
 
+def print_queries(runs):
+    """Median and p99 of the Nth query of a vend, empty | full (ms)."""
+    print("  empty: median   p99 | full: median   p99  query")
+    logs = [run['queries'] for run in runs.values()]
+    for rank, (text, _seconds) in enumerate(logs[1][0]):
+        cells = []
+        for side in logs:
+            figures = stats([log[rank][1] for log in side if len(log) > rank])
+            cells.append(f"{figures['median']:13.3f} {figures['p99']:5.2f}")
+        print(f"{' |'.join(cells)}  {text}")
+
+
 def main(full_db):
+    if QUERIES:
+        sql_db.Cursor.execute = _timed_execute(sql_db.Cursor.execute)
     config.parse_config(['-c', sys.argv[2] if len(sys.argv) > 2 else config.rcfile or '', '-d', full_db])
     empty_db = prepare(full_db)
     runs = {}
@@ -190,6 +223,10 @@ def main(full_db):
             if i >= WARMUP:
                 run['timings'].append(elapsed)
                 run['queries'].append(queries)
+    if QUERIES:
+        print_queries(runs)
+        for run in runs.values():
+            run['queries'] = [len(log) for log in run['queries']]
     figures = {}
     for label, run in runs.items():
         figures[label] = s = stats(run['timings'])
