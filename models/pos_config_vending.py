@@ -267,10 +267,13 @@ class PosConfig(models.Model):
         self._prepaid_check_vending()
         vends = self.env['prepaid.vend'].browse([int(i) for i in vend_ids]).exists()
         Job = self.env['prepaid.card.job']
+        # the last job of every vend at once: one query however many vends the order has
+        last_job = {vend: Job.browse(job_id) for vend, job_id in Job._read_group(
+            [('vend_id', 'in', vends.ids)], ['vend_id'], ['id:max'])}
+        Job.union(*last_job.values())._expire_stale()    # the POS stops waiting for a bridge that is off
         statuses = []
         for vend in vends:
-            job = Job.search([('vend_id', '=', vend.id)], order='id desc', limit=1)
-            job._expire_stale()    # the POS stops waiting for a bridge that is off
+            job = last_job.get(vend, Job)
             statuses.append({'vend_id': vend.id, 'name': vend.name, 'state': vend.state,
                              'job_id': job.id or False, 'job_state': job.state or False,
                              'error': job.error or ''})

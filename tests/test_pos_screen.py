@@ -131,6 +131,32 @@ class TestPosVendingScreen(PrepaidCommon):
         self.assertEqual((status['state'], status['job_state']), ('written', 'done'))
         self.assertEqual(len(self.account.vend_ids), 2, "a retry never makes a new vend")
 
+    def queries(self, call, *args):
+        """The number of queries a vending call costs (from a cold cache), and its result."""
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        result = call(*args)
+        return self.env.cr.sql_log_count - before, result
+
+    def test_the_write_status_of_many_vends_costs_no_more_queries(self):
+        """The receipt screen follows every vend of the order: their last jobs are found at once,
+        so four vends cost the queries of one."""
+        Job = self.env['prepaid.card.job'].sudo()
+        vends, last_jobs = self.env['prepaid.vend'], []
+        for index in range(4):
+            vend = self.open_account(meter_number=f'00009999000{index}', quantity='30').vend_ids
+            Job._create_for(self.bridge, 'write', vend=vend)
+            last_jobs.append(Job._create_for(self.bridge, 'write', vend=vend).id)    # a retry: the last job
+            vends |= vend
+        self.queries(self.screen.prepaid_write_status, vends.ids)    # warm the caches of the user
+        one, statuses = self.queries(self.screen.prepaid_write_status, vends[:1].ids)
+        self.assertEqual([status['job_id'] for status in statuses], last_jobs[:1])
+        four, statuses = self.queries(self.screen.prepaid_write_status, vends.ids)
+        self.assertEqual([status['job_id'] for status in statuses], last_jobs)
+        self.assertEqual([status['job_state'] for status in statuses], ['pending'] * 4)
+        self.assertEqual(four, one)
+
     def test_a_write_is_minted_when_the_bridge_takes_it(self):
         self.meter.insert(self.card)
         self.insert_card(self.account, remaining=41)
