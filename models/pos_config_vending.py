@@ -46,7 +46,19 @@ class PosConfig(models.Model):
 
     def _prepaid_account_summary(self, account, card_warning=None):
         """Everything the vending screen shows about a customer, warnings included."""
-        meter, tariff, last = account.meter_id, account.tariff_id, account._last_vend()
+        return self._prepaid_account_summaries(account, card_warning)[0]
+
+    def _prepaid_account_summaries(self, accounts, card_warning=None):
+        """The summaries of `accounts` (in their order); what each needs of the vends, jobs and
+        write-backs is read for all at once, so a search's 20 results cost the queries of one."""
+        last_of, recent_of = accounts._last_vends(), accounts._latest_of('prepaid.vend', [], limit=RECENT_VENDS)
+        waiting_of = accounts._latest_of('prepaid.vend', [('state', '=', 'to_write')], 'id desc')
+        writeback_of = accounts._latest_of('prepaid.card.writeback', [], 'id desc')
+        return [self._prepaid_summary(account, last_of[account], recent_of[account], waiting_of[account],
+                                      writeback_of[account], card_warning) for account in accounts]
+
+    def _prepaid_summary(self, account, last, recent, waiting, writeback, card_warning):
+        meter, tariff = account.meter_id, account.tariff_id
         warnings = []
         if card_warning:
             warnings.append(card_warning)
@@ -70,14 +82,8 @@ class PosConfig(models.Model):
             warnings.append(self.env._(
                 "The credit of purchase %(sequence)s is still on the card: the customer inserts the card "
                 "in the meter first, then buys again.", sequence=last.sequence or account.purchase_sequence))
-        waiting = self.env['prepaid.vend'].search(
-            [('account_id', '=', account.id), ('state', '=', 'to_write')], order='id desc', limit=1)
         if waiting:
             warnings.append(self.env._("Vend %(name)s is waiting for its card write.", name=waiting.name))
-        writeback = self.env['prepaid.card.writeback'].search([('account_id', '=', account.id)],
-                                                              order='id desc', limit=1)
-        # the last purchases as the read-card screen lists them: never the whole history
-        recent = self.env['prepaid.vend'].search([('account_id', '=', account.id)], limit=RECENT_VENDS)
         return {
             'id': account.id,
             'number': account.number,
@@ -130,7 +136,7 @@ class PosConfig(models.Model):
         accounts = self.env['prepaid.account'].search(
             ['|', '|', '|', ('number', 'ilike', query), ('partner_id.name', 'ilike', query),
              ('partner_id.phone', 'ilike', query), ('meter_id.number', 'ilike', query)], limit=20)
-        return [self._prepaid_account_summary(account) for account in accounts]
+        return self._prepaid_account_summaries(accounts)
 
     def prepaid_account_summary(self, account_id):
         self._prepaid_check_vending()

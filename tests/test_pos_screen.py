@@ -157,6 +157,30 @@ class TestPosVendingScreen(PrepaidCommon):
         self.assertEqual([status['job_state'] for status in statuses], ['pending'] * 4)
         self.assertEqual(four, one)
 
+    def test_a_search_of_many_accounts_costs_no_more_queries(self):
+        """The summaries of a search read the last vends, waiting vends and write-backs of all
+        accounts at once: four customers found cost the queries of one."""
+        accounts = self.env['prepaid.account']
+        for index in range(4):
+            account = self.open_account(meter_number=f'00008888000{index}', quantity='30')
+            Writeback = self.env['prepaid.card.writeback']
+            for remaining in (50, 3 + index):    # the meter wrote back twice: the last one is shown
+                Writeback.create({'account_id': account.id, 'meter_id': account.meter_id.id,
+                                  'remaining_energy': remaining})
+            accounts |= account
+        self.queries(self.screen.prepaid_find_accounts, '000088880000')    # warm the caches of the user
+        one, found = self.queries(self.screen.prepaid_find_accounts, '000088880000')
+        self.assertEqual([summary['id'] for summary in found], accounts[:1].ids)
+        four, found = self.queries(self.screen.prepaid_find_accounts, '00008888000')
+        self.assertEqual({summary['id'] for summary in found}, set(accounts.ids))
+        for summary in found:
+            account = accounts.browse(summary['id'])
+            self.assertEqual(summary['last_vend']['id'], account.vend_ids.id)
+            self.assertEqual([vend['id'] for vend in summary['recent_vends']], account.vend_ids.ids)
+            self.assertEqual(summary['waiting_vend_id'], account.vend_ids.id)
+            self.assertEqual(summary['writeback']['remaining'], 3 + accounts.ids.index(account.id))
+        self.assertEqual(four, one)
+
     def test_a_write_is_minted_when_the_bridge_takes_it(self):
         self.meter.insert(self.card)
         self.insert_card(self.account, remaining=41)
