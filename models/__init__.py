@@ -21,4 +21,4 @@ from . import res_users
 from . import pos_order
 from . import pos_order_line
 from . import pos_session
-from . import prepaid_pos_vending
+from . import pos_config_vending

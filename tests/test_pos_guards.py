@@ -88,9 +88,9 @@ class TestPosGuards(TestPoSCommon):
 
     # ------------------------------------------------------------------ roles
     def test_every_vending_call_checks_the_role(self):
-        """Each public method of prepaid.pos.vending refuses a POS user without a vending role
-        (AccessError), before it looks at anything else; reissue and credit recovery refuse an
-        operator who is not a manager."""
+        """Each vending call of the till (every public `prepaid_` method of pos.config) refuses a
+        POS user without a vending role (AccessError), before it looks at anything else; reissue
+        and credit recovery refuse an operator who is not a manager."""
         bridge = self.env['prepaid.card.bridge'].sudo().create({'name': 'Guarded till'})
         bridge._pair(bridge.pairing_code)
         bridge.card_serial = '0d0d0d0d0d0d0d0d'
@@ -99,19 +99,21 @@ class TestPosGuards(TestPoSCommon):
         clerk = new_test_user(self.env, login='pe_pos_clerk', groups='base.group_user,point_of_sale.group_pos_user')
         operator = new_test_user(self.env, login='pe_pos_operator',
                                  groups=f'base.group_user,point_of_sale.group_pos_user,{OPERATOR}')
-        Vending = type(self.env['prepaid.pos.vending'])
-        methods = {name: getattr(Vending, name) for name in dir(Vending)
-                   if not name.startswith('_') and inspect.isfunction(getattr(Vending, name))
-                   and getattr(Vending, name).__module__.startswith('odoo.addons.prepaid_electricity.')}
-        self.assertLessEqual({'find_accounts', 'account_summary', 'read_card', 'job_status', 'quote', 'quote_rewrite',
-                              'write_status', 'write_vend', 'reissue_card', 'recover_credit'}, set(methods))
+        Config = type(self.env['pos.config'])
+        methods = {name: getattr(Config, name) for name in dir(Config)
+                   if name.startswith('prepaid_') and inspect.isfunction(getattr(Config, name))}
+        self.assertLessEqual({f'prepaid_{name}' for name in (
+            'find_accounts', 'account_summary', 'read_card', 'job_status', 'opening_options', 'open_account',
+            'quote', 'quote_rewrite', 'write_status', 'write_vend', 'issue_card', 'reissue_card',
+            'recover_credit')}, set(methods))
         for name, method in sorted(methods.items()):
-            # the config first, then whatever the method takes (never looked at: refused before)
-            args = [self.config.id] + [self.account.id] * (len(inspect.signature(method).parameters) - 2)
+            # whatever the method takes (never looked at: refused before)
+            args = [self.account.id] * (len(inspect.signature(method).parameters) - 1)
             with self.subTest(method=name), self.assertRaises(AccessError):
-                getattr(self.env['prepaid.pos.vending'].with_user(clerk), name)(*args)
+                getattr(self.config.with_user(clerk), name)(*args)
         self.assertFalse(self.env['prepaid.card.job'].sudo().search([('bridge_id', '=', bridge.id)]))
-        for name, args in (('reissue_card', [self.account.id]), ('recover_credit', [self.account.id, 0])):
+        for name, args in (('prepaid_reissue_card', [self.account.id]),
+                           ('prepaid_recover_credit', [self.account.id, 0])):
             with self.subTest(method=name), self.assertRaises(AccessError):
-                getattr(self.env['prepaid.pos.vending'].with_user(operator), name)(self.config.id, *args)
+                getattr(self.config.with_user(operator), name)(*args)
         self.assertEqual(self.account.card_id.serial, '0c0c0c0c0c0c0c0c', "no card was reissued")

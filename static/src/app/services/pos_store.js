@@ -41,9 +41,10 @@ patch(PosStore.prototype, {
         return Boolean(this.config._prepaid_can_vend && this.prepaidProduct);
     },
 
-    /** Every vending question goes to the server, which alone applies the rules. */
+    /** Every vending question goes to the server, which alone applies the rules: a
+     * `prepaid_` method of this till's `pos.config`. */
     prepaidCall(method, ...args) {
-        return this.data.call("prepaid.pos.vending", method, [this.config.id, ...args]);
+        return this.data.call("pos.config", method, [[this.config.id], ...args]);
     },
 
     /** Follow a card job until the bridge has answered (or the job expired). */
@@ -53,7 +54,7 @@ patch(PosStore.prototype, {
         const stop = this.prepaidOnCardJob((message) => message.job_id === jobId && wakeup.wake());
         try {
             for (;;) {
-                const status = await this.prepaidCall("job_status", jobId);
+                const status = await this.prepaidCall("prepaid_job_status", jobId);
                 onProgress(status);
                 if (!["pending", "sent"].includes(status.state)) {
                     return status;

@@ -73,7 +73,7 @@ export class PrepaidCardWriteStatus extends Component {
             return;
         }
         try {
-            this.state.statuses = await this.pos.prepaidCall("write_status", ids);
+            this.state.statuses = await this.pos.prepaidCall("prepaid_write_status", ids);
             this.state.error = "";
         } catch (error) {
             this.state.error = error.data?.message || error.message || String(error);
@@ -102,7 +102,7 @@ export class PrepaidCardWriteStatus extends Component {
     async retry(status) {
         this.state.retrying = true;
         try {
-            await this.pos.prepaidCall("write_vend", status.vend_id);
+            await this.pos.prepaidCall("prepaid_write_vend", status.vend_id);
             this.state.error = "";
         } catch (error) {
             this.state.error = error.data?.message || error.message || String(error);

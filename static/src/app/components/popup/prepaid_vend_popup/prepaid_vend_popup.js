@@ -93,7 +93,7 @@ export class PrepaidVendPopup extends Component {
 
     async search() {
         await this.run(_t("Searching…"), async () => {
-            const results = await this.pos.prepaidCall("find_accounts", this.state.query);
+            const results = await this.pos.prepaidCall("prepaid_find_accounts", this.state.query);
             if (results.length === 1) {
                 this.setAccount(results[0]);
             } else {
@@ -114,7 +114,7 @@ export class PrepaidVendPopup extends Component {
 
     async readCard() {
         await this.run(_t("Reading the card…"), async () => {
-            const { job_id } = await this.pos.prepaidCall("read_card");
+            const { job_id } = await this.pos.prepaidCall("prepaid_read_card");
             const status = await this.pos.prepaidWaitJob(job_id);
             if (status.state === "done" && status.account) {
                 this.setAccount(status.account);
@@ -126,14 +126,14 @@ export class PrepaidVendPopup extends Component {
     }
 
     async refreshAccount() {
-        const account = await this.pos.prepaidCall("account_summary", this.state.account.id);
+        const account = await this.pos.prepaidCall("prepaid_account_summary", this.state.account.id);
         this.setAccount(account);
     }
 
     /** Show the account opening form, on the templates of this till's station. */
     async startOpening() {
         await this.run(_t("Loading…"), async () => {
-            const options = await this.pos.prepaidCall("opening_options");
+            const options = await this.pos.prepaidCall("prepaid_opening_options");
             const template = options.templates.find((t) => t.is_default) || options.templates[0];
             this.setAccount(null);
             this.state.openingOptions = options;
@@ -162,7 +162,7 @@ export class PrepaidVendPopup extends Component {
     async openAccount() {
         const opening = this.state.opening;
         await this.run(_t("Opening the account…"), async () => {
-            const account = await this.pos.prepaidCall("open_account", {
+            const account = await this.pos.prepaidCall("prepaid_open_account", {
                 name: opening.name,
                 phone: opening.phone,
                 address: opening.address,
@@ -211,8 +211,8 @@ export class PrepaidVendPopup extends Component {
         }
         await this.run(_t("Quoting…"), async () => {
             const quote = rewrite
-                ? await this.pos.prepaidCall("quote_rewrite", account.last_vend.id, method, quantity)
-                : await this.pos.prepaidCall("quote", account.id, method, quantity);
+                ? await this.pos.prepaidCall("prepaid_quote_rewrite", account.last_vend.id, method, quantity)
+                : await this.pos.prepaidCall("prepaid_quote", account.id, method, quantity);
             this.state.quote = quote.error ? null : quote;
             this.state.quoteError = quote.error || "";
         });
@@ -240,21 +240,21 @@ export class PrepaidVendPopup extends Component {
 
     writeAgain() {
         const vendId = this.state.account.waiting_vend_id || this.state.account.last_vend?.id;
-        return this.cardOperation(_t("Writing the card…"), "write_vend", vendId);
+        return this.cardOperation(_t("Writing the card…"), "prepaid_write_vend", vendId);
     }
 
     issueCard() {
-        return this.cardOperation(_t("Issuing the card…"), "issue_card", this.state.account.id);
+        return this.cardOperation(_t("Issuing the card…"), "prepaid_issue_card", this.state.account.id);
     }
 
     reissue() {
-        return this.cardOperation(_t("Reissuing the card…"), "reissue_card", this.state.account.id);
+        return this.cardOperation(_t("Reissuing the card…"), "prepaid_reissue_card", this.state.account.id);
     }
 
     recoverCredit() {
         return this.cardOperation(
             _t("Recovering the credit…"),
-            "recover_credit",
+            "prepaid_recover_credit",
             this.state.account.id,
             this.state.meterCumulative
         );

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_round
 
@@ -7,47 +7,58 @@ from ..tools import OPERATOR_GROUP, to_decimal
 RECENT_VENDS = 5    # purchases the vending screen lists
 
 
-class PrepaidPosVending(models.AbstractModel):
-    """What the Point of Sale asks the server while vending: find the customer (by card or by
-    number, name, phone or meter), quote, follow card jobs, and the other card operations of
-    a cashier. The POS only displays; every rule is applied here and in the models it calls."""
-    _name = 'prepaid.pos.vending'
-    _description = 'Point of Sale Vending'
+class PosConfig(models.Model):
+    """What the Point of Sale asks the server while vending, called on its till: find the
+    customer (by card or by number, name, phone or meter), quote, follow card jobs, and the
+    other card operations of a cashier. The POS only displays; every rule is applied here and
+    in the models it calls.
+
+    Every public `prepaid_` method is such a call and checks the vending role first
+    (`_prepaid_check_vending`): tests/test_pos_guards.py calls each of them."""
+    _inherit = 'pos.config'
 
     # ------------------------------------------------------------------ helpers
-    @api.model
-    def _config(self, config_id):
+    def _prepaid_check_vending(self):
+        """The one role check of every vending call, before anything else is looked at."""
+        self.ensure_one()
         if not self.env.user.has_group(OPERATOR_GROUP):
             raise AccessError(self.env._("Only vending operators may sell electricity."))
-        config = self.env['pos.config'].browse(int(config_id)).exists()
-        if not config:
+        if not self.exists():
             raise UserError(self.env._("This Point of Sale no longer exists."))
-        return config
 
-    @api.model
-    def _bridge(self, config):
-        bridge = config.prepaid_bridge_id
+    def _prepaid_bridge(self):
+        self._prepaid_check_vending()
+        bridge = self.prepaid_bridge_id
         if not bridge or bridge.state != 'paired':
             raise UserError(self.env._(
                 "No paired card bridge is set on %(pos)s: set one in the Point of Sale settings.",
-                pos=config.name))
+                pos=self.name))
         return bridge
 
-    @api.model
-    def _account(self, account_id):
+    def _prepaid_account(self, account_id):
         account = self.env['prepaid.account'].browse(int(account_id)).exists()
         if not account:
             raise UserError(self.env._("This customer account no longer exists."))
         return account
 
-    @api.model
-    def _selection_label(self, record, field_name):
+    def _prepaid_selection_label(self, record, field_name):
         return dict(record._fields[field_name]._description_selection(self.env)).get(record[field_name], '')
 
-    @api.model
-    def _account_summary(self, account, card_warning=None):
+    def _prepaid_account_summary(self, account, card_warning=None):
         """Everything the vending screen shows about a customer, warnings included."""
-        meter, tariff, last = account.meter_id, account.tariff_id, account._last_vend()
+        return self._prepaid_account_summaries(account, card_warning)[0]
+
+    def _prepaid_account_summaries(self, accounts, card_warning=None):
+        """The summaries of `accounts` (in their order); what each needs of the vends, jobs and
+        write-backs is read for all at once, so a search's 20 results cost the queries of one."""
+        last_of, recent_of = accounts._last_vends(), accounts._latest_of('prepaid.vend', [], limit=RECENT_VENDS)
+        waiting_of = accounts._latest_of('prepaid.vend', [('state', '=', 'to_write')], 'id desc')
+        writeback_of = accounts._latest_of('prepaid.card.writeback', [], 'id desc')
+        return [self._prepaid_summary(account, last_of[account], recent_of[account], waiting_of[account],
+                                      writeback_of[account], card_warning) for account in accounts]
+
+    def _prepaid_summary(self, account, last, recent, waiting, writeback, card_warning):
+        meter, tariff = account.meter_id, account.tariff_id
         warnings = []
         if card_warning:
             warnings.append(card_warning)
@@ -71,14 +82,8 @@ class PrepaidPosVending(models.AbstractModel):
             warnings.append(self.env._(
                 "The credit of purchase %(sequence)s is still on the card: the customer inserts the card "
                 "in the meter first, then buys again.", sequence=last.sequence or account.purchase_sequence))
-        waiting = self.env['prepaid.vend'].search(
-            [('account_id', '=', account.id), ('state', '=', 'to_write')], order='id desc', limit=1)
         if waiting:
             warnings.append(self.env._("Vend %(name)s is waiting for its card write.", name=waiting.name))
-        writeback = self.env['prepaid.card.writeback'].search([('account_id', '=', account.id)],
-                                                              order='id desc', limit=1)
-        # the last purchases as the read-card screen lists them: never the whole history
-        recent = self.env['prepaid.vend'].search([('account_id', '=', account.id)], limit=RECENT_VENDS)
         return {
             'id': account.id,
             'number': account.number,
@@ -86,7 +91,7 @@ class PrepaidPosVending(models.AbstractModel):
             'phone': account.partner_id.phone or '',
             'address': account.partner_id.contact_address_inline or '',
             'state': account.state,
-            'state_label': self._selection_label(account, 'state'),
+            'state_label': self._prepaid_selection_label(account, 'state'),
             'meter': meter.number,
             'meter_type': meter.meter_type_id.display_name or '',
             'area': account.area_id.display_name or '',
@@ -99,18 +104,18 @@ class PrepaidPosVending(models.AbstractModel):
             'last_vend': last and {
                 'id': last.id, 'name': last.name, 'date': fields.Datetime.to_string(last.date),
                 'energy': last.energy_bought, 'amount': last.amount_due, 'state': last.state,
-                'state_label': self._selection_label(last, 'state')} or False,
+                'state_label': self._prepaid_selection_label(last, 'state')} or False,
             'recent_vends': [{
                 'id': vend.id, 'name': vend.name, 'date': fields.Datetime.to_string(vend.date),
                 'energy': vend.energy_bought, 'amount': vend.amount_due, 'state': vend.state,
-                'state_label': self._selection_label(vend, 'state')} for vend in recent],
+                'state_label': self._prepaid_selection_label(vend, 'state')} for vend in recent],
             'writeback': writeback and {
                 'date': fields.Datetime.to_string(writeback.date),
                 'remaining': writeback.remaining_energy, 'over_zero': writeback.over_zero_energy,
                 'cumulative': writeback.cumulative_purchased,
                 'total_consumption': writeback.total_consumption, 'insert_count': writeback.insert_count,
                 'last_purchase': writeback.last_purchase, 'meter_status': writeback.meter_status or '',
-                'meter_status_label': self._selection_label(writeback, 'meter_status')} or False,
+                'meter_status_label': self._prepaid_selection_label(writeback, 'meter_status')} or False,
             'waiting_vend_id': waiting.id or False,
             # buying is offered only when the server would not refuse it outright
             'can_buy': bool(active and not account.is_credit_valid and (account.card_id or first_purchase)),
@@ -122,36 +127,32 @@ class PrepaidPosVending(models.AbstractModel):
         }
 
     # ------------------------------------------------------------------ finding the customer
-    @api.model
-    def find_accounts(self, config_id, query):
+    def prepaid_find_accounts(self, query):
         """Accounts matching a customer number, name, phone or meter number."""
-        self._config(config_id)
+        self._prepaid_check_vending()
         query = (query or '').strip()
         if len(query) < 2:
             return []
         accounts = self.env['prepaid.account'].search(
             ['|', '|', '|', ('number', 'ilike', query), ('partner_id.name', 'ilike', query),
              ('partner_id.phone', 'ilike', query), ('meter_id.number', 'ilike', query)], limit=20)
-        return [self._account_summary(account) for account in accounts]
+        return self._prepaid_account_summaries(accounts)
 
-    @api.model
-    def account_summary(self, config_id, account_id):
-        self._config(config_id)
-        return self._account_summary(self._account(account_id))
+    def prepaid_account_summary(self, account_id):
+        self._prepaid_check_vending()
+        return self._prepaid_account_summary(self._prepaid_account(account_id))
 
-    @api.model
-    def read_card(self, config_id):
-        """Ask the POS's bridge to read the card in its reader; follow with `job_status`."""
-        bridge = self._bridge(self._config(config_id))
+    def prepaid_read_card(self):
+        """Ask the POS's bridge to read the card in its reader; follow with `prepaid_job_status`."""
+        bridge = self._prepaid_bridge()
         job = self.env['prepaid.card.job']._create_for(bridge, 'read')
         return {'job_id': job.id}
 
-    @api.model
-    def job_status(self, config_id, job_id):
+    def prepaid_job_status(self, job_id):
         """Where a card job stands; for a finished read, the customer on the card."""
-        config = self._config(config_id)
+        self._prepaid_check_vending()
         job = self.env['prepaid.card.job'].search(
-            [('id', '=', int(job_id)), ('bridge_id', '=', config.prepaid_bridge_id.id)])
+            [('id', '=', int(job_id)), ('bridge_id', '=', self.prepaid_bridge_id.id)])
         if not job:
             raise UserError(self.env._("Unknown card job."))
         result = {'job_id': job.id, 'state': job.state, 'error': job.error or '',
@@ -165,22 +166,20 @@ class PrepaidPosVending(models.AbstractModel):
                 result.update(state='failed', error=refusal.args[0])
             else:
                 if read['account']:
-                    result['account'] = self._account_summary(read['account'])
+                    result['account'] = self._prepaid_account_summary(read['account'])
                 else:
                     result.update(state='failed', error=self.env._("This is not a purchase card."))
         return result
 
     # ------------------------------------------------------------------ opening an account
-    @api.model
-    def _opening_templates(self, config):
-        domain = [('station_id', '=', config.prepaid_station_id.id)] if config.prepaid_station_id else []
+    def _prepaid_opening_templates(self):
+        domain = [('station_id', '=', self.prepaid_station_id.id)] if self.prepaid_station_id else []
         return self.env['prepaid.template'].search(domain)
 
-    @api.model
-    def opening_options(self, config_id):
+    def prepaid_opening_options(self):
         """The templates (with their area) and areas the till's account opening offers."""
-        config = self._config(config_id)
-        templates = self._opening_templates(config)
+        self._prepaid_check_vending()
+        templates = self._prepaid_opening_templates()
         areas = self.env['prepaid.area'].search([('station_id', 'in', templates.station_id.ids)])
         return {
             'templates': [{'id': t.id, 'name': t.display_name, 'area_id': t.area_id.id or False,
@@ -188,17 +187,16 @@ class PrepaidPosVending(models.AbstractModel):
             'areas': [{'id': a.id, 'name': a.display_name} for a in areas],
         }
 
-    @api.model
-    def open_account(self, config_id, values):
+    def prepaid_open_account(self, values):
         """Open an account at the till (新表开户): register the customer and the meter on a
         template of this till's station. The first purchase is then sold and paid with the
-        order like any sale, and the first card issued with it (`issue_card`)."""
-        config = self._config(config_id)
+        order like any sale, and the first card issued with it (`prepaid_issue_card`)."""
+        self._prepaid_check_vending()
         name = (values.get('name') or '').strip()
         meter_number = (values.get('meter_number') or '').strip()
         if not name or not meter_number:
             raise UserError(self.env._("Enter the customer's name and the meter number."))
-        template = self._opening_templates(config).filtered(lambda t: t.id == int(values.get('template_id') or 0))
+        template = self._prepaid_opening_templates().filtered(lambda t: t.id == int(values.get('template_id') or 0))
         if not template:
             raise UserError(self.env._("Choose an account opening template."))
         station = template.station_id
@@ -216,11 +214,10 @@ class PrepaidPosVending(models.AbstractModel):
                  'hoarding_energy': defaults['hoarding_energy'], 'company_id': station.company_id.id},
                 {'partner_id': partner.id, 'tariff_id': defaults['tariff_id'], 'area_id': area.id,
                  'station_id': station.id, 'company_id': station.company_id.id})
-        return self._account_summary(account)
+        return self._prepaid_account_summary(account)
 
     # ------------------------------------------------------------------ quoting
-    @api.model
-    def _quote_request(self, account, method, quantity, quote_function):
+    def _prepaid_quote_request(self, account, method, quantity, quote_function):
         """The server's quote as the POS shows it, or the translated reason it is refused."""
         if method not in ('energy', 'money'):
             raise UserError(self.env._("Buy by energy or by money."))
@@ -250,22 +247,20 @@ class PrepaidPosVending(models.AbstractModel):
             'amount_due': float_round(float(quote.amount_due), precision_rounding=rounding),
         }
 
-    @api.model
-    def quote(self, config_id, account_id, method, quantity):
+    def prepaid_quote(self, account_id, method, quantity):
         """The server's quote of a sale, or the translated reason it would be refused."""
-        self._config(config_id)
-        account = self._account(account_id)
-        return self._quote_request(account, method, quantity, account._quote)
+        self._prepaid_check_vending()
+        account = self._prepaid_account(account_id)
+        return self._prepaid_quote_request(account, method, quantity, account._quote)
 
-    @api.model
-    def quote_rewrite(self, config_id, vend_id, method, quantity):
+    def prepaid_quote_rewrite(self, vend_id, method, quantity):
         """Rewrite credit (改写卡内电量): the quote of the corrected purchase and the money
         difference the order settles (negative: paid back to the customer)."""
-        self._config(config_id)
+        self._prepaid_check_vending()
         vend = self.env['prepaid.vend'].browse(int(vend_id)).exists()
         if not vend:
             raise UserError(self.env._("This vend no longer exists."))
-        result = self._quote_request(vend.account_id, method, quantity, vend._rewrite_quote)
+        result = self._prepaid_quote_request(vend.account_id, method, quantity, vend._rewrite_quote)
         if 'error' not in result:
             result.update(rewrite_vend_id=vend.id, rewrite_vend_name=vend.name,
                           amount_before=vend.amount_due,
@@ -273,48 +268,47 @@ class PrepaidPosVending(models.AbstractModel):
         return result
 
     # ------------------------------------------------------------------ card writes
-    @api.model
-    def write_status(self, config_id, vend_ids):
+    def prepaid_write_status(self, vend_ids):
         """For each vend of a paid order: written, or waiting (with the last job's state and error)."""
-        self._config(config_id)
+        self._prepaid_check_vending()
         vends = self.env['prepaid.vend'].browse([int(i) for i in vend_ids]).exists()
         Job = self.env['prepaid.card.job']
+        # the last job of every vend at once: one query however many vends the order has
+        last_job = {vend: Job.browse(job_id) for vend, job_id in Job._read_group(
+            [('vend_id', 'in', vends.ids)], ['vend_id'], ['id:max'])}
+        Job.union(*last_job.values())._expire_stale()    # the POS stops waiting for a bridge that is off
         statuses = []
         for vend in vends:
-            job = Job.search([('vend_id', '=', vend.id)], order='id desc', limit=1)
-            job._expire_stale()    # the POS stops waiting for a bridge that is off
+            job = last_job.get(vend, Job)
             statuses.append({'vend_id': vend.id, 'name': vend.name, 'state': vend.state,
                              'job_id': job.id or False, 'job_state': job.state or False,
                              'error': job.error or ''})
         return statuses
 
-    @api.model
-    def write_vend(self, config_id, vend_id):
+    def prepaid_write_vend(self, vend_id):
         """Write a vend waiting for its card write (or write it again): the same image, never a
         new credit."""
-        bridge = self._bridge(self._config(config_id))
+        bridge = self._prepaid_bridge()
         vend = self.env['prepaid.vend'].browse(int(vend_id)).exists()
         if not vend:
             raise UserError(self.env._("This vend no longer exists."))
         return {'job_id': vend._queue_card_write(bridge).id}
 
-    @api.model
-    def issue_card(self, config_id, account_id):
+    def prepaid_issue_card(self, account_id):
         """Issue the account's first card (operators, part of account opening) on the blank card
         now in the bridge's reader: it is written with the first purchase."""
-        bridge = self._bridge(self._config(config_id))
-        account = self._account(account_id)
+        bridge = self._prepaid_bridge()
+        account = self._prepaid_account(account_id)
         if not bridge.card_serial:
             raise UserError(self.env._("Put a blank card in the reader of %(bridge)s first.", bridge=bridge.name))
         card_job = account._issue_card(bridge.card_serial)
         job = self.env['prepaid.card.job']._create_for(bridge, 'write', card_job, account._last_vend())
         return {'job_id': job.id}
 
-    @api.model
-    def reissue_card(self, config_id, account_id):
+    def prepaid_reissue_card(self, account_id):
         """Reissue (managers): the blank card now in the bridge's reader gets the customer's data."""
-        bridge = self._bridge(self._config(config_id))
-        account = self._account(account_id)
+        bridge = self._prepaid_bridge()
+        account = self._prepaid_account(account_id)
         if not bridge.card_serial:
             raise UserError(self.env._("Put a blank card in the reader of %(bridge)s first.", bridge=bridge.name))
         card_job = account._reissue_card(bridge.card_serial)
@@ -322,12 +316,11 @@ class PrepaidPosVending(models.AbstractModel):
             bridge, 'write', card_job, account._last_vend(), credit_valid=account.is_credit_valid)
         return {'job_id': job.id}
 
-    @api.model
-    def recover_credit(self, config_id, account_id, meter_cumulative_energy):
+    def prepaid_recover_credit(self, account_id, meter_cumulative_energy):
         """Credit recovery (managers), checked against the meter's cumulative purchased energy;
         then the recovered credit is written."""
-        bridge = self._bridge(self._config(config_id))
-        account = self._account(account_id)
+        bridge = self._prepaid_bridge()
+        account = self._prepaid_account(account_id)
         try:
             meter_cumulative_energy = to_decimal(meter_cumulative_energy or 0)
         except ValueError:
