@@ -298,23 +298,12 @@ class PosConfig(models.Model):
         """Issue the account's first card (operators, part of account opening) on the blank card
         now in the bridge's reader: it is written with the first purchase."""
         bridge = self._prepaid_bridge()
-        account = self._prepaid_account(account_id)
-        if not bridge.card_serial:
-            raise UserError(self.env._("Put a blank card in the reader of %(bridge)s first.", bridge=bridge.name))
-        card_job = account._issue_card(bridge.card_serial)
-        job = self.env['prepaid.card.job']._create_for(bridge, 'write', card_job, account._last_vend())
-        return {'job_id': job.id}
+        return {'job_id': self._prepaid_account(account_id)._write_new_card(bridge).id}
 
     def prepaid_reissue_card(self, account_id):
         """Reissue (managers): the blank card now in the bridge's reader gets the customer's data."""
         bridge = self._prepaid_bridge()
-        account = self._prepaid_account(account_id)
-        if not bridge.card_serial:
-            raise UserError(self.env._("Put a blank card in the reader of %(bridge)s first.", bridge=bridge.name))
-        card_job = account._reissue_card(bridge.card_serial)
-        job = self.env['prepaid.card.job']._create_for(
-            bridge, 'write', card_job, account._last_vend(), credit_valid=account.is_credit_valid)
-        return {'job_id': job.id}
+        return {'job_id': self._prepaid_account(account_id)._write_new_card(bridge, reissue=True).id}
 
     def prepaid_recover_credit(self, account_id, meter_cumulative_energy):
         """Credit recovery (managers), checked against the meter's cumulative purchased energy;

@@ -652,6 +652,22 @@ class PrepaidAccount(models.Model):
         return self._last_vend()._card_job(present_psc=card_crypto.TRANSPORT_PSC,
                                            credit_valid=self.is_credit_valid)
 
+    def _write_new_card(self, bridge, reissue=False):
+        """Put this customer on the blank card now in `bridge`'s reader and queue its write
+        there: the first card (issue) or, for managers, a replacement (reissue). The one way
+        the backend and the Point of Sale hand out a new card; returns the card job."""
+        self.ensure_one()
+        if not bridge.card_serial:
+            raise UserError(self.env._("Put a blank card in the reader of %(bridge)s first.", bridge=bridge.name))
+        if reissue:
+            card_job = self._reissue_card(bridge.card_serial)
+        else:
+            card_job = self._issue_card(bridge.card_serial)
+        # a reissue keeps the credit flag as it stands; a first card carries the first purchase
+        credit_valid = self.is_credit_valid if reissue else True
+        return self.env['prepaid.card.job']._create_for(bridge, 'write', card_job, self._last_vend(),
+                                                        credit_valid=credit_valid)
+
     # ------------------------------------------------------------------ helpers
     def _check_manager(self):
         if not self.env.user.has_group(MANAGER_GROUP):

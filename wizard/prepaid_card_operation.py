@@ -1,5 +1,4 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 
 
 class PrepaidCardOperation(models.TransientModel):
@@ -26,21 +25,10 @@ class PrepaidCardOperation(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
-        Job = self.env['prepaid.card.job'].sudo()  # sudo: jobs seal the PSC with the bridge secret
         if self.operation == 'write':
             job = self.vend_id._queue_card_write(self.bridge_id)
         else:
-            if not self.card_serial:
-                raise UserError(self.env._("Put a blank card in the reader of %(bridge)s first.",
-                                           bridge=self.bridge_id.name))
-            if self.operation == 'issue':
-                card_job = self.account_id._issue_card(self.card_serial)
-                credit_valid = True
-            else:
-                card_job = self.account_id._reissue_card(self.card_serial)
-                credit_valid = self.account_id.is_credit_valid
-            job = Job._create_for(self.bridge_id, 'write', card_job, self.account_id._last_vend(),
-                                  credit_valid=credit_valid)
+            job = self.account_id._write_new_card(self.bridge_id, reissue=self.operation == 'reissue')
         return {
             'type': 'ir.actions.client', 'tag': 'display_notification',
             'params': {'type': 'info', 'sticky': False,
