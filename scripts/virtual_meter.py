@@ -1,6 +1,6 @@
 """`make meter [CONSUME=10]`: the demo card goes into its customer's virtual meter.
 
-Development and demo only. The meter is engine/virtual_meter.py (the meter's rules for a
+Development and demo only. The meter is engine/tests/virtual_meter.py (the meter's rules for a
 card), holding its station's master keys from the runtime's key file as a real meter holds
 them, its registers kept in a JSON file between runs (run/meter.json). Without that file it is
 a new meter, installed for the meter number on the card and holding its factory preset.
@@ -52,7 +52,8 @@ def _domain(config_path):
     logging.basicConfig(level=logging.ERROR)    # not Odoo's notes on the addon's own options
     config.parse_config(['-c', config_path], setup_logging=False)
     initialize_sys_path()
-    from odoo.addons.prepaid_electricity.engine import card_format, virtual_meter
+    from odoo.addons.prepaid_electricity.engine import card_format
+    from odoo.addons.prepaid_electricity.engine.tests import virtual_meter
     return card_format, virtual_meter, config
 
 

@@ -23,7 +23,7 @@ from card_bridge.sle4442 import VirtualSle4442
 from card_bridge.vpcd import VpcdCard
 
 from ..engine import card_format
-from ..engine.virtual_meter import VirtualMeter
+from ..engine.tests.virtual_meter import VirtualMeter
 from .common import TEST_READER, TEST_VPCD_PORT, ensure_pcscd, make_account, use_card_keys
 
 _logger = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from odoo.tests import tagged
 from card_bridge.sle4442 import VirtualSle4442
 
 from ..engine import card_crypto
-from ..engine.virtual_meter import MeterRefused, VirtualMeter
+from ..engine.tests.virtual_meter import MeterRefused, VirtualMeter
 from .common import PrepaidCommon, use_card_keys
 
 

@@ -9,7 +9,7 @@ from odoo.tests import new_test_user, tagged
 
 from card_bridge.sle4442 import VirtualSle4442
 
-from ..engine.virtual_meter import VirtualMeter
+from ..engine.tests.virtual_meter import VirtualMeter
 from .common import PrepaidCommon, use_card_keys
 from .test_cards import run_job
 

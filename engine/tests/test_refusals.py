@@ -2,8 +2,9 @@
 translatable template and its parameters for people, the English text as str()."""
 import pytest
 
-from engine import card_format, tariff, vending, virtual_meter
+from engine import card_format, tariff, vending
 from engine.messages import Refusal
+from engine.tests import virtual_meter
 
 
 @pytest.mark.parametrize('refusal', [

@@ -7,7 +7,7 @@ import pytest
 from engine import card_crypto as cc
 from engine import card_format as cf
 from engine.tests.card_helpers import KEYS, STATION, image, key_lookup, new_card, write
-from engine.virtual_meter import MeterRefused, VirtualMeter
+from engine.tests.virtual_meter import MeterRefused, VirtualMeter
 
 MASTER = KEYS[(STATION, 1)]
 

@@ -1,5 +1,9 @@
 """A virtual prepaid meter that does with a card what a real one does.
 
+A test and demo double, not a rule of the engine: it lives with the engine's tests, which
+share it with the addon's tests and the demo's `make meter` (relative imports, so it is
+the same module whether the engine is imported standalone or as part of the addon).
+
 A card here is anything with the chip's commands (read, read_error_counter, present_psc,
 write, power_off): card_bridge.sle4442.VirtualSle4442 itself, or card_bridge.reader_chip's
 ReaderChip for a card in a PC/SC reader (the demo's `make meter`, scripts/virtual_meter.py).
@@ -36,10 +40,10 @@ from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
 
-from . import card_format
-from .card_crypto import derive_psc
-from .card_format import STATUS_ALARM, STATUS_NORMAL, STATUS_PRETRIP, STATUS_TRIPPED, KeyLookup, WriteBack
-from .messages import Refusal, _lt
+from .. import card_format
+from ..card_crypto import derive_psc
+from ..card_format import STATUS_ALARM, STATUS_NORMAL, STATUS_PRETRIP, STATUS_TRIPPED, KeyLookup, WriteBack
+from ..messages import Refusal, _lt
 
 ZERO = Decimal(0)
 _NOT_KEPT = ('key_lookup', 'log')
