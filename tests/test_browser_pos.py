@@ -1,8 +1,9 @@
 """Vending at the real Odoo POS in headless Chromium, with the card bridge on a virtual
 SLE4442 in pcscd's Virtual PCD reader: read the card, quote, pay cash, the card is written;
-the credit still on the card rewritten (the difference paid; ticket and order line say it is a
-rewrite); Return Products refused on electricity, the till still working after a reload; a card
-pulled mid-write and its retry; the session closed and posted."""
+the card written again from its dialog; the credit still on the card rewritten (the difference
+paid; ticket and order line say it is a rewrite); Return Products refused on electricity, the
+till still working after a reload; a card pulled mid-write and its retry; the session closed
+and posted."""
 import logging
 import threading
 import time
@@ -177,6 +178,10 @@ class TestPosVendingTour(TestPointOfSaleHttpCommon):
         self.pause_bridge()
         env.invalidate_all()
         self.assertEqual(account._last_vend(), sale, "a rewrite corrects the vend, never a new one")
+        # first Write Card Again (its dialog followed the job): the same image again
+        sale_jobs = env['prepaid.card.job'].search([('vend_id', '=', sale.id)], order='id')
+        self.assertEqual(sale_jobs.mapped('state'), ['done', 'done', 'done'])
+        self.assertEqual(sale_jobs[0].writes, sale_jobs[1].writes, "writing again writes the same image")
         self.assertRecordValues(sale, [{'sequence': 2, 'energy_bought': 71.0, 'amount_due': 142.0,
                                         'rewrite_count': 1, 'state': 'written'}])
         rewrite = account.operation_ids.filtered(lambda o: o.kind == 'rewrite')

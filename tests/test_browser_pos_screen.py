@@ -1,7 +1,9 @@
 """The vending screen of the real Odoo POS in headless Chromium, as a Chinese-speaking
 operator sees it: the search row on one line; a customer's last purchases and the meter's
 write-back; no quote offered while the credit is still on the card; a customer without a card
-offered the card issue; an account opened at the till and its first purchase added to the order."""
+offered the card issue, in a dialog of its own that shows the server's refusal; an account
+opened at the till in its dialog (refused while incomplete) and its first purchase added to the
+order."""
 from decimal import Decimal
 
 from odoo.fields import Command
@@ -61,3 +63,7 @@ class TestPosScreenTour(TestPointOfSaleHttpCommon):
         self.assertEqual(account.meter_id.number, '000053535353')
         self.assertEqual(account.operation_ids.mapped('kind'), ['open'])
         self.assertFalse(account.vend_ids, "the first purchase is made when the order is paid")
+        # the card issue refused in its dialog (no bridge on this till) wrote nothing
+        wang = self.env(su=True)['prepaid.account'].search([('partner_id.name', '=', 'Wang Wei')])
+        self.assertFalse(wang.card_id)
+        self.assertFalse(self.env(su=True)['prepaid.card.job'].search([]))

@@ -11,7 +11,7 @@ import { registry } from "@web/core/registry";
 function readCard(customer) {
     return [
         { content: "open the vending screen", trigger: ".o_prepaid_sell_button", run: "click" },
-        { content: "read the card", trigger: ".o_prepaid_read_card", run: "click" },
+        { content: "read the card", trigger: ".pos-content .o_prepaid_vending_screen .o_prepaid_read_card", run: "click" },
         {
             content: "the customer of the card is shown",
             trigger: `.o_prepaid_account:contains(${customer})`,
@@ -28,6 +28,7 @@ function sellFromCard(customer, energy, amount) {
         { content: "ask the server for a quote", trigger: ".o_prepaid_quote", run: "click" },
         { content: "the quote", trigger: `.o_prepaid_amount_due:contains(${amount})` },
         { content: "add it to the order", trigger: ".o_prepaid_add:enabled", run: "click" },
+        { content: "back to the order", trigger: ".product-screen" },
         ProductScreen.totalAmountIs(amount),
         {
             content: "the order line names the customer",
@@ -144,6 +145,18 @@ registry.category("web_tour.tours").add("prepaid_electricity_pos_rewrite", {
         [
             Chrome.startPoS(),
             readCard("Li Na"),
+            // Write Card Again: its own dialog follows the job to the bridge's answer
+            { content: "write the purchase on the card again", trigger: ".o_prepaid_write_again", run: "click" },
+            { trigger: ".modal .o_prepaid_write_vend_popup" },
+            { trigger: ".modal .o_prepaid_popup_confirm", run: "click" },
+            {
+                content: "the dialog says the card is written",
+                trigger: ".modal .o_prepaid_card_job_popup .o_prepaid_message",
+                timeout: 20000,
+            },
+            { trigger: ".modal .o_prepaid_popup_close", run: "click" },
+            { content: "the dialog is gone", trigger: "body:not(:has(.modal))" },
+            { content: "the customer is shown again", trigger: ".o_prepaid_account:contains(Li Na) .o_prepaid_rewrite" },
             { content: "correct the purchase still on the card", trigger: ".o_prepaid_rewrite", run: "click" },
             { trigger: ".o_prepaid_quantity", run: "edit 51" },
             { content: "quote less energy", trigger: ".o_prepaid_quote", run: "click" },
@@ -157,6 +170,7 @@ registry.category("web_tour.tours").add("prepaid_electricity_pos_rewrite", {
             { content: "the difference to pay", trigger: ".o_prepaid_difference:contains(20.00)" },
             { content: "the net energy the meter credits", trigger: ".o_prepaid_energy_net:contains(71.00)" },
             { content: "add it to the order", trigger: ".o_prepaid_add:enabled", run: "click" },
+            { content: "back to the order", trigger: ".product-screen" },
             ProductScreen.totalAmountIs("20.00"),
             {
                 content: "the order line is a rewrite",

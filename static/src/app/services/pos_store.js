@@ -2,8 +2,6 @@ import { patch } from "@web/core/utils/patch";
 import { _t } from "@web/core/l10n/translation";
 import { PosStore } from "@point_of_sale/app/services/pos_store";
 import { AlertDialog } from "@web/core/confirmation_dialog/confirmation_dialog";
-import { makeAwaitable } from "@point_of_sale/app/utils/make_awaitable_dialog";
-import { PrepaidVendPopup } from "@prepaid_electricity/app/components/popup/prepaid_vend_popup/prepaid_vend_popup";
 import { Wakeup } from "@prepaid_electricity/app/utils/wakeup";
 
 // Card job changes come by the bus (PREPAID_CARD_JOB). The slow re-check is for what no
@@ -73,13 +71,18 @@ patch(PosStore.prototype, {
         }
     },
 
-    /** The Sell Electricity button: find the customer, quote, add the line. */
-    async sellElectricity() {
-        const result = await makeAwaitable(this.dialog, PrepaidVendPopup, {});
-        if (!result) {
-            return;
-        }
-        const { account, quote } = result;
+    /** The Sell Electricity button: the vending screen, selling into the current order. */
+    sellElectricity() {
+        const order = this.getOrder() || this.addNewOrder();
+        this.navigate("PrepaidVendingScreen", { orderUuid: order.uuid });
+    },
+
+    /**
+     * Add the server's `quote` for `account` (a summary of the vending screen) to the current
+     * order, whose customer becomes the account's; refused (and said why) when the order already
+     * sells electricity to this or another customer.
+     */
+    async prepaidAddToOrder(account, quote) {
         const order = this.getOrder() || this.addNewOrder();
         if (order.lines.some((line) => line.prepaid_account_id?.id === account.id)) {
             this.dialog.add(AlertDialog, {

@@ -1,26 +1,34 @@
 import { Component, useState } from "@odoo/owl";
-import { Dialog } from "@web/core/dialog/dialog";
+import { registry } from "@web/core/registry";
 import { _t } from "@web/core/l10n/translation";
 import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
+import { useService } from "@web/core/utils/hooks";
 import { usePos } from "@point_of_sale/app/hooks/pos_hook";
+import { useRouterParamsChecker } from "@point_of_sale/app/hooks/pos_router_hook";
+import { makeAwaitable } from "@point_of_sale/app/utils/make_awaitable_dialog";
+import { PrepaidOpenAccountPopup } from "@prepaid_electricity/app/components/popup/prepaid_open_account_popup/prepaid_open_account_popup";
+import { PrepaidIssueCardPopup } from "@prepaid_electricity/app/components/popup/prepaid_issue_card_popup/prepaid_issue_card_popup";
+import { PrepaidReissueCardPopup } from "@prepaid_electricity/app/components/popup/prepaid_reissue_card_popup/prepaid_reissue_card_popup";
+import { PrepaidCreditRecoveryPopup } from "@prepaid_electricity/app/components/popup/prepaid_credit_recovery_popup/prepaid_credit_recovery_popup";
+import { PrepaidWriteVendPopup } from "@prepaid_electricity/app/components/popup/prepaid_write_vend_popup/prepaid_write_vend_popup";
 
 /**
- * The vending screen: the operator reads the card (the server runs a read job on this POS's
+ * The vending screen: the operator reads the card (the server runs a read job on this till's
  * card bridge) or finds the account; sees the customer and every warning; enters energy or
  * money and sees the server's quote; adds the quoted vend to the order. While the last sale's
  * credit is still on the card, "Rewrite Credit" quotes a corrected purchase instead, and the
- * order settles the difference. The other card operations of a cashier (write again,
- * reissue, credit recovery) are here too, each checked by the server against the user's role.
- * A new customer's account is opened here too: the first purchase is then sold like any sale
- * and, once paid, the first card is issued with it on a blank card in the reader.
+ * order settles the difference. Opening an account and the card operations are dialogs of
+ * their own, opened from here; the server checks each against the user's role.
  */
-export class PrepaidVendPopup extends Component {
-    static template = "prepaid_electricity.PrepaidVendPopup";
-    static components = { Dialog };
-    static props = ["getPayload", "close"];
+export class PrepaidVendingScreen extends Component {
+    static template = "prepaid_electricity.PrepaidVendingScreen";
+    static storeOnOrder = false; // the order stays "ongoing" in the order list
+    static props = { orderUuid: String };
 
     setup() {
         this.pos = usePos();
+        this.dialog = useService("dialog");
+        useRouterParamsChecker();
         this.state = useState({
             query: "",
             results: [],
@@ -33,10 +41,6 @@ export class PrepaidVendPopup extends Component {
             busy: "",
             message: "",
             error: "",
-            showRecovery: false,
-            meterCumulative: "",
-            opening: null, // the account opening form, while it is shown
-            openingOptions: { templates: [], areas: [] },
         });
     }
 
@@ -48,6 +52,12 @@ export class PrepaidVendPopup extends Component {
         const { account, quote, rewrite } = this.state;
         const allowed = rewrite ? account?.can_rewrite : account?.can_buy;
         return Boolean(allowed && quote && !this.state.busy);
+    }
+
+    /** Write Card Again: the vend waiting for its write, else the last one still on the card. */
+    get canWriteAgain() {
+        const account = this.state.account;
+        return Boolean(account.card_serial && (account.waiting_vend_id || (account.is_credit_valid && account.last_vend)));
     }
 
     formatCurrency(amount) {
@@ -83,12 +93,10 @@ export class PrepaidVendPopup extends Component {
 
     setAccount(account) {
         this.state.account = account;
-        this.state.opening = null;
         this.state.results = [];
         this.state.quote = null;
         this.state.quoteError = "";
         this.state.rewrite = false;
-        this.state.meterCumulative = account?.writeback ? String(account.writeback.cumulative) : "";
     }
 
     async search() {
@@ -125,61 +133,45 @@ export class PrepaidVendPopup extends Component {
         });
     }
 
-    async refreshAccount() {
-        const account = await this.pos.prepaidCall("prepaid_account_summary", this.state.account.id);
-        this.setAccount(account);
-    }
-
-    /** Show the account opening form, on the templates of this till's station. */
-    async startOpening() {
-        await this.run(_t("Loading…"), async () => {
-            const options = await this.pos.prepaidCall("prepaid_opening_options");
-            const template = options.templates.find((t) => t.is_default) || options.templates[0];
-            this.setAccount(null);
-            this.state.openingOptions = options;
-            this.state.opening = {
-                name: "",
-                phone: "",
-                address: "",
-                meter_number: "",
-                template_id: template ? String(template.id) : "",
-                area_id: template?.area_id ? String(template.area_id) : "",
-                method: "energy",
-                quantity: "",
-            };
-        });
-    }
-
-    onOpeningTemplateChange() {
-        const opening = this.state.opening;
-        const template = this.state.openingOptions.templates.find(
-            (t) => String(t.id) === opening.template_id
-        );
-        opening.area_id = template?.area_id ? String(template.area_id) : "";
-    }
-
-    /** Open the account on the server; its first purchase is then quoted like a sale. */
+    /** Open Account: the dialog opens it on the server; its first purchase is then quoted here. */
     async openAccount() {
-        const opening = this.state.opening;
-        await this.run(_t("Opening the account…"), async () => {
-            const account = await this.pos.prepaidCall("prepaid_open_account", {
-                name: opening.name,
-                phone: opening.phone,
-                address: opening.address,
-                meter_number: opening.meter_number,
-                template_id: opening.template_id,
-                area_id: opening.area_id,
-            });
-            this.setAccount(account);
-            this.state.method = opening.method;
-            this.state.quantity = opening.quantity;
-        });
-        if (this.state.account && this.state.quantity) {
+        const opened = await makeAwaitable(this.dialog, PrepaidOpenAccountPopup, {});
+        if (!opened) {
+            return;
+        }
+        this.setAccount(opened.account);
+        this.state.method = opened.method;
+        this.state.quantity = opened.quantity;
+        if (opened.quantity) {
             await this.getQuote();
         }
-        if (this.state.account && !this.state.error) {
-            this.state.message = _t("Account %s opened.", this.state.account.number);
+        if (!this.state.error) {
+            this.state.message = _t("Account %s opened.", opened.account.number);
         }
+    }
+
+    /** A card operation's dialog (it runs and follows the job), then the account as it is now. */
+    async cardOperation(Popup) {
+        await makeAwaitable(this.dialog, Popup, { account: this.state.account });
+        await this.run(_t("Loading…"), async () => {
+            this.setAccount(await this.pos.prepaidCall("prepaid_account_summary", this.state.account.id));
+        });
+    }
+
+    issueCard() {
+        return this.cardOperation(PrepaidIssueCardPopup);
+    }
+
+    writeAgain() {
+        return this.cardOperation(PrepaidWriteVendPopup);
+    }
+
+    reissue() {
+        return this.cardOperation(PrepaidReissueCardPopup);
+    }
+
+    recoverCredit() {
+        return this.cardOperation(PrepaidCreditRecoveryPopup);
     }
 
     onRequestChange() {
@@ -224,47 +216,29 @@ export class PrepaidVendPopup extends Component {
         }
     }
 
-    /** Run a server card operation that queues a write job, then follow it to the end. */
-    async cardOperation(label, method, ...args) {
-        await this.run(label, async () => {
-            const { job_id } = await this.pos.prepaidCall(method, ...args);
-            const status = await this.pos.prepaidWaitJob(job_id);
-            await this.refreshAccount();
-            if (status.state === "done") {
-                this.state.message = _t("The card has been written.");
-            } else {
-                this.state.error = status.error || _t("The card write did not complete.");
-            }
-        });
-    }
-
-    writeAgain() {
-        const vendId = this.state.account.waiting_vend_id || this.state.account.last_vend?.id;
-        return this.cardOperation(_t("Writing the card…"), "prepaid_write_vend", vendId);
-    }
-
-    issueCard() {
-        return this.cardOperation(_t("Issuing the card…"), "prepaid_issue_card", this.state.account.id);
-    }
-
-    reissue() {
-        return this.cardOperation(_t("Reissuing the card…"), "prepaid_reissue_card", this.state.account.id);
-    }
-
-    recoverCredit() {
-        return this.cardOperation(
-            _t("Recovering the credit…"),
-            "prepaid_recover_credit",
-            this.state.account.id,
-            this.state.meterCumulative
-        );
-    }
-
-    confirm() {
+    /** Add the quoted vend to the order and go back to it. */
+    async addToOrder() {
         if (!this.canAdd) {
             return;
         }
-        this.props.getPayload({ account: this.state.account, quote: this.state.quote });
-        this.props.close();
+        const { account, quote } = this.state;
+        await this.run(_t("Loading…"), () => this.pos.prepaidAddToOrder(account, quote));
+        if (!this.state.error) {
+            this.back();
+        }
+    }
+
+    back() {
+        this.pos.navigate("ProductScreen", { orderUuid: this.props.orderUuid });
     }
 }
+
+registry.category("pos_pages").add("PrepaidVendingScreen", {
+    name: "PrepaidVendingScreen",
+    component: PrepaidVendingScreen,
+    route: `/pos/ui/${odoo.pos_config_id}/electricity/{string:orderUuid}`,
+    params: {
+        orderUuid: true,
+        orderFinalized: false,
+    },
+});
