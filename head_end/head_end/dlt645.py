@@ -259,7 +259,7 @@ def encode_energy(kwh: Decimal) -> bytes:
 def decode_energy(raw: bytes) -> Decimal:
     if len(raw) != 4:
         raise FrameError(f"an energy register is 4 bytes, not {len(raw)}")
-    return Decimal(from_bcd(raw)) / 100
+    return Decimal(from_bcd(raw)).scaleb(-2)        # to the cent: 670 → 6.70
 
 
 def encode_registers(registers) -> bytes:
