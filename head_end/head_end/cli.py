@@ -1,5 +1,8 @@
 """head-end: the DL/T 645 / Q/GDW 1376.1 head-end of prepaid_electricity's remote meters.
 
+  head-end run --listen 0.0.0.0:7001 --work work.json [--reports reports.jsonl]
+        listen for concentrators, carry out the work of a JSON file (read again at every poll)
+        and write every report as a JSON line (standard output without --reports)
   head-end emulate --connect 127.0.0.1:7001 --asset 17000405 --meters 4 [--speed N] [--state FILE]
         a virtual concentrator with virtual apartment meters that dials a head-end
   head-end emulate --gateway 127.0.0.1:7002 --meters 4
@@ -18,6 +21,8 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+from .backend import FileBackend
+from .service import HeadEnd
 from .virtual import DEFAULT_PROFILE, SimClock, VirtualConcentrator, VirtualGateway, VirtualMeter
 
 _logger = logging.getLogger('head_end')
@@ -112,11 +117,33 @@ async def emulate(args) -> None:
         await (device.close() if args.gateway else device.stop())
 
 
+async def run(args) -> None:
+    head = HeadEnd(FileBackend(args.work, args.reports), host=args.listen[0], port=args.listen[1],
+                   meter_timeout=args.meter_timeout, heartbeat_timeout=args.heartbeat_timeout,
+                   poll_interval=args.poll, meter_tz=args.meter_tz)
+    serving = asyncio.ensure_future(head.serve_forever())
+    try:
+        await _until_stopped([serving])
+        if serving.done():
+            serving.result()
+    finally:
+        serving.cancel()
+        await head.close()
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog='head-end', description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('-v', '--verbose', action='store_true')
     commands = parser.add_subparsers(dest='command', required=True)
+    run_parser = commands.add_parser('run', help="run the head-end on a work file")
+    run_parser.add_argument('--listen', type=host_port, default=('0.0.0.0', 7001), help="HOST:PORT for concentrators")
+    run_parser.add_argument('--work', type=Path, required=True, help="the work, as JSON (see README)")
+    run_parser.add_argument('--reports', type=Path, help="append reports here (default: standard output)")
+    run_parser.add_argument('--poll', type=float, default=60.0, help="seconds between two rounds of work")
+    run_parser.add_argument('--meter-timeout', type=float, default=2.0)
+    run_parser.add_argument('--heartbeat-timeout', type=float, default=900.0)
+    run_parser.add_argument('--meter-tz', default='Asia/Shanghai', help="the meters' time zone")
     emulate_parser = commands.add_parser('emulate', help="virtual concentrator or gateway with virtual meters")
     where = emulate_parser.add_mutually_exclusive_group(required=True)
     where.add_argument('--connect', type=host_port, help="the head-end a virtual concentrator dials")
@@ -133,7 +160,7 @@ def main(argv=None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
                         format='%(asctime)s %(levelname)s %(name)s: %(message)s')
     try:
-        asyncio.run(emulate(args))
+        asyncio.run(emulate(args) if args.command == 'emulate' else run(args))
     except KeyboardInterrupt:
         return 130
     return 0
