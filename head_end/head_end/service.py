@@ -210,6 +210,7 @@ class HeadEnd:
         self.commands: dict[str, CommandResult] = {}      # the last result of each command id
         self.meters_online: dict[str, bool] = {}
         self.pending = Report()
+        self._sessions: dict[asyncio.Task, asyncio.StreamWriter] = {}
         self._report_lock = asyncio.Lock()
         self._server = None
         self._watchdog = None
@@ -239,6 +240,10 @@ class HeadEnd:
             self._server.close()
         for link in list(self.links.values()):
             link.close()
+        for writer in self._sessions.values():      # connections not logged in yet
+            writer.close()
+        if self._sessions:                          # let each session end and report its disconnection
+            await asyncio.wait(list(self._sessions), timeout=5)
         for gateway in self.gateways.values():
             await gateway.close()
         if self._server:
@@ -317,6 +322,8 @@ class HeadEnd:
         peer = f'{peer[0]}:{peer[1]}' if peer else ''
         stream = FrameStream(reader, gdw1376.extract)
         link = None
+        session = asyncio.current_task()
+        self._sessions[session] = writer
         try:
             login = gdw1376.decode(await asyncio.wait_for(stream.read(), self.login_timeout))
             if login.afn != gdw1376.AFN_LINK or not login.up or login.units()[1] != [gdw1376.LOGIN]:
@@ -352,6 +359,7 @@ class HeadEnd:
                 del self.links[link.asset]
                 link.close()
                 self.concentrator_status(link.asset, False, link, 'disconnected')
+            self._sessions.pop(session, None)
             await close_writer(writer)
 
     def _heard(self, link: ConcentratorLink) -> None:
