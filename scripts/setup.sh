@@ -109,7 +109,12 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.requirements" 2>/dev/null)" !
   [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q --disable-pip-version-check -r "$ADDON_DIR/requirements.txt" >"$RT/pip.log" 2>&1 || { grep -v "^WARNING: Location" "$RT/pip.log" | tail -20; exit 1; }
   if [ -f "$ADDON_DIR/card_bridge/pyproject.toml" ]; then "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps -e "$ADDON_DIR/card_bridge"; fi
+  if [ -f "$ADDON_DIR/head_end/pyproject.toml" ]; then "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps -e "$ADDON_DIR/head_end"; fi
   echo "$req_hash" >"$VENV/.requirements"
+fi
+# The head-end (head_end/, the `head-end` command) also in a virtualenv made before it existed.
+if [ -f "$ADDON_DIR/head_end/pyproject.toml" ] && [ ! -x "$VENV/bin/head-end" ]; then
+  "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps -e "$ADDON_DIR/head_end"
 fi
 # The lint tools (scripts/lint.sh): added to the same venv, never removing anything.
 dev_hash=$(sha256sum "$ADDON_DIR/requirements-dev.txt" | cut -c1-16)

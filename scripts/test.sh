@@ -43,6 +43,12 @@ echo "[test] pytest: card_bridge (standalone, no Odoo)"
 rc=${PIPESTATUS[0]}
 [ "$rc" -eq 0 ] || status=1
 
+echo "[test] pytest: head_end (standalone, no Odoo)"
+(cd "$ADDON_DIR/head_end" && "$VENV/bin/python" -m pytest -p no:cacheprovider -p no:odoo -q tests) 2>&1 \
+  | tee "$LOGS/pytest-head-end.log" | grep -v "^WARNING: Location"
+rc=${PIPESTATUS[0]}
+[ "$rc" -eq 0 ] || status=1
+
 echo "[test] Odoo runner: browser and end-to-end HTTP tests"
 port=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 odoo -c "$CONF" -d "$TEST_DB" --test-enable --test-tags prepaid_http --stop-after-init \
@@ -58,8 +64,8 @@ if grep -Eq "^[0-9 :,-]+ [0-9]+ (ERROR|CRITICAL) " "$LOGS/odoo-tests.log"; then
   echo "[test] FAILED: errors in the Odoo log:"; grep -E "^[0-9 :,-]+ [0-9]+ (ERROR|CRITICAL) " "$LOGS/odoo-tests.log" | head; status=1
 fi
 count() { local n; n=$(grep -Eo "[0-9]+ $1" "$2" 2>/dev/null | tail -1 | cut -d' ' -f1); echo "${n:-0}"; }
-n_py=$(( $(count passed "$LOGS/pytest-engine.log") + $(count passed "$LOGS/pytest.log") + $(count passed "$LOGS/pytest-bridge.log") ))
-n_pyf=$(( $(count failed "$LOGS/pytest-engine.log") + $(count error "$LOGS/pytest-engine.log") + $(count failed "$LOGS/pytest.log") + $(count failed "$LOGS/pytest-bridge.log") + $(count error "$LOGS/pytest.log") ))
+n_py=$(( $(count passed "$LOGS/pytest-engine.log") + $(count passed "$LOGS/pytest.log") + $(count passed "$LOGS/pytest-bridge.log") + $(count passed "$LOGS/pytest-head-end.log") ))
+n_pyf=$(( $(count failed "$LOGS/pytest-engine.log") + $(count error "$LOGS/pytest-engine.log") + $(count failed "$LOGS/pytest.log") + $(count failed "$LOGS/pytest-bridge.log") + $(count error "$LOGS/pytest.log") + $(count failed "$LOGS/pytest-head-end.log") + $(count error "$LOGS/pytest-head-end.log") ))
 n_od=$(sed -E 's/.* of ([0-9]+) tests/\1/' <<<"${summary:-0 failed, 0 error(s) of 0 tests}")
 n_odf=$(( $(cut -d' ' -f1 <<<"${summary:-0}") + $(sed -E 's/.*, ([0-9]+) error.*/\1/' <<<"${summary:-0 failed, 0 error(s)}") ))
 total_failed=$(( ${n_pyf:-0} + n_odf + n_lintf ))

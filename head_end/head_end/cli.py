@@ -1,0 +1,170 @@
+"""head-end: the DL/T 645 / Q/GDW 1376.1 head-end of prepaid_electricity's remote meters.
+
+  head-end run --listen 0.0.0.0:7001 --work work.json [--reports reports.jsonl]
+        listen for concentrators, carry out the work of a JSON file (read again at every poll)
+        and write every report as a JSON line (standard output without --reports)
+  head-end emulate --connect 127.0.0.1:7001 --asset 17000405 --meters 4 [--speed N] [--state FILE]
+        a virtual concentrator with virtual apartment meters that dials a head-end
+  head-end emulate --gateway 127.0.0.1:7002 --meters 4
+        a virtual transparent DL/T 645 TCP gateway with virtual meters (the head-end dials it)
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import logging
+import signal
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+from .backend import FileBackend
+from .service import HeadEnd
+from .virtual import DEFAULT_PROFILE, SimClock, VirtualConcentrator, VirtualGateway, VirtualMeter
+
+_logger = logging.getLogger('head_end')
+
+
+def host_port(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(':')
+    if not host or not port.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not HOST:PORT")
+    return host, int(port)
+
+
+def meter_addresses(asset: str, count: int) -> list[str]:
+    """The demo's meters: the asset number and a 4-digit room number, 12 digits."""
+    return [f'{asset[-8:]:0>8}{room:04d}' for room in range(1, count + 1)]
+
+
+class DemoState:
+    """The emulator's meters and clock in a JSON file, so that a demo survives a restart."""
+
+    def __init__(self, path: Path | None, speed: float):
+        self.path = path
+        saved = json.loads(path.read_text(encoding='utf-8')) if path and path.exists() else {}
+        # At real speed the meters kept consuming while the emulator was off; faster, their
+        # time goes on where it stopped.
+        start = dt.datetime.fromisoformat(saved['clock']) if saved.get('clock') and speed != 1 else None
+        self.clock = SimClock(start, speed)
+        self.saved_meters = {state['address']: state for state in saved.get('meters', [])}
+
+    def meter(self, address: str, scale: Decimal) -> VirtualMeter:
+        if address in self.saved_meters:
+            return VirtualMeter.from_state(self.saved_meters[address], self.clock)
+        return VirtualMeter(address, self.clock, profile=[value * scale for value in DEFAULT_PROFILE])
+
+    def save(self, meters) -> None:
+        if not self.path:
+            return
+        for meter in meters:
+            meter.advance()
+        data = {'clock': self.clock.now().isoformat(), 'meters': [meter.to_state() for meter in meters]}
+        tmp = self.path.with_suffix('.tmp')
+        tmp.write_text(json.dumps(data, indent=1), encoding='utf-8')
+        tmp.replace(self.path)
+
+
+async def _until_stopped(tasks=()) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):       # Windows
+            loop.add_signal_handler(sig, stop.set)
+    waiters = [asyncio.ensure_future(stop.wait()), *tasks]
+    await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+
+
+async def emulate(args) -> None:
+    state = DemoState(args.state, args.speed)
+    meters = [state.meter(address, Decimal(1) + Decimal(index) / 4)
+              for index, address in enumerate(meter_addresses(args.asset, args.meters))]
+    if args.gateway:
+        gateway = VirtualGateway(*args.gateway)
+        for meter in meters:
+            gateway.add_meter(meter)
+        await gateway.start()
+        _logger.info("virtual gateway on %s:%s", gateway.host, gateway.port)
+        device = gateway
+    else:
+        concentrator = VirtualConcentrator(args.asset, *args.connect, heartbeat=args.heartbeat)
+        for meter in meters:
+            concentrator.add_meter(meter, port=2)
+        concentrator.start()
+        _logger.info("virtual concentrator %s dialling %s:%s", args.asset, *args.connect)
+        device = concentrator
+    for meter in meters:
+        _logger.info("meter %s on port 2, 2400 bd even parity", meter.address)
+
+    async def keep() -> None:
+        while True:
+            await asyncio.sleep(args.save_every)
+            for meter in meters:
+                if not args.no_button and meter.relay_open and not meter.command_open:
+                    meter.press_button()          # the tenant presses the button after a close-allowed
+                    _logger.info("meter %s: the tenant pressed the button", meter.address)
+            state.save(meters)
+
+    saver = asyncio.ensure_future(keep())
+    try:
+        await _until_stopped([saver])
+    finally:
+        saver.cancel()
+        state.save(meters)
+        await (device.close() if args.gateway else device.stop())
+
+
+async def run(args) -> None:
+    head = HeadEnd(FileBackend(args.work, args.reports), host=args.listen[0], port=args.listen[1],
+                   meter_timeout=args.meter_timeout, heartbeat_timeout=args.heartbeat_timeout,
+                   poll_interval=args.poll, meter_tz=args.meter_tz)
+    serving = asyncio.ensure_future(head.serve_forever())
+    try:
+        await _until_stopped([serving])
+        if serving.done():
+            serving.result()
+    finally:
+        serving.cancel()
+        await head.close()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog='head-end', description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('-v', '--verbose', action='store_true')
+    commands = parser.add_subparsers(dest='command', required=True)
+    run_parser = commands.add_parser('run', help="run the head-end on a work file")
+    run_parser.add_argument('--listen', type=host_port, default=('0.0.0.0', 7001), help="HOST:PORT for concentrators")
+    run_parser.add_argument('--work', type=Path, required=True, help="the work, as JSON (see README)")
+    run_parser.add_argument('--reports', type=Path, help="append reports here (default: standard output)")
+    run_parser.add_argument('--poll', type=float, default=60.0, help="seconds between two rounds of work")
+    run_parser.add_argument('--meter-timeout', type=float, default=2.0)
+    run_parser.add_argument('--heartbeat-timeout', type=float, default=900.0)
+    run_parser.add_argument('--meter-tz', default='Asia/Shanghai', help="the meters' time zone")
+    emulate_parser = commands.add_parser('emulate', help="virtual concentrator or gateway with virtual meters")
+    where = emulate_parser.add_mutually_exclusive_group(required=True)
+    where.add_argument('--connect', type=host_port, help="the head-end a virtual concentrator dials")
+    where.add_argument('--gateway', type=host_port, help="HOST:PORT a virtual gateway listens on")
+    emulate_parser.add_argument('--asset', default='17000405', help="8-digit asset number of the concentrator")
+    emulate_parser.add_argument('--meters', type=int, default=4)
+    emulate_parser.add_argument('--speed', type=float, default=1.0, help="simulated seconds per real second")
+    emulate_parser.add_argument('--state', type=Path, help="JSON file keeping the meters across restarts")
+    emulate_parser.add_argument('--heartbeat', type=float, default=60.0, help="seconds between heartbeats")
+    emulate_parser.add_argument('--save-every', type=float, default=5.0, help="seconds between two saves")
+    emulate_parser.add_argument('--no-button', action='store_true',
+                                help="tenants never press the button of a meter allowed to close")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
+                        format='%(asctime)s %(levelname)s %(name)s: %(message)s')
+    try:
+        asyncio.run(emulate(args) if args.command == 'emulate' else run(args))
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
