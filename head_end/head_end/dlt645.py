@@ -18,6 +18,8 @@ import dataclasses
 import datetime as dt
 from decimal import Decimal
 
+from . import framing
+
 START = 0x68
 END = 0x16
 PREAMBLE = b'\xfe\xfe\xfe\xfe'
@@ -215,17 +217,7 @@ def extract(buffer: bytes) -> tuple[bytes | None, int]:
     """For a byte stream: (the first whole valid frame, the number of bytes it and the garbage
     before it take), or (None, bytes that can be dropped) when no whole frame is there yet.
     Garbage (noise, FE preambles, a broken frame) before a frame is skipped."""
-    at, waiting = 0, None
-    while True:
-        at = buffer.find(START, at)
-        if at < 0:
-            return None, len(buffer) if waiting is None else waiting
-        raw, error = _candidate(buffer, at)
-        if raw is not None:
-            return raw, at + len(raw)
-        if isinstance(error, TruncatedFrame) and waiting is None:
-            waiting = at        # may be a frame still arriving, unless a whole one follows
-        at += 1
+    return framing.extract(buffer, START, _candidate, TruncatedFrame)
 
 
 def decode(raw: bytes, address: str | None = None) -> Frame:

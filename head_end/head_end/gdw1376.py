@@ -31,6 +31,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from . import framing
+
 START = 0x68
 END = 0x16
 PROTOCOL_ID = 2
@@ -263,17 +265,7 @@ def _candidate(buffer: bytes, at: int):
 def extract(buffer: bytes) -> tuple[bytes | None, int]:
     """Like ``dlt645.extract``: the first whole valid frame of a stream and how many bytes to
     drop with it, or (None, bytes that can be dropped)."""
-    at, waiting = 0, None
-    while True:
-        at = buffer.find(START, at)
-        if at < 0:
-            return None, len(buffer) if waiting is None else waiting
-        raw, error = _candidate(buffer, at)
-        if raw is not None:
-            return raw, at + len(raw)
-        if isinstance(error, TruncatedFrame) and waiting is None:
-            waiting = at        # may be a frame still arriving, unless a whole one follows
-        at += 1
+    return framing.extract(buffer, START, _candidate, TruncatedFrame)
 
 
 def decode(raw: bytes) -> Frame:
