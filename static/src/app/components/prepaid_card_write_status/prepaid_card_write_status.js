@@ -3,6 +3,7 @@ import { _t } from "@web/core/l10n/translation";
 import { usePos } from "@point_of_sale/app/hooks/pos_hook";
 import { JOB_RECHECK_MS } from "@prepaid_electricity/app/services/pos_store";
 import { Wakeup } from "@prepaid_electricity/app/utils/wakeup";
+import { serverErrorMessage } from "@prepaid_electricity/app/utils/server_error";
 
 const FINISHED = ["done", "failed", "expired"];
 
@@ -76,7 +77,7 @@ export class PrepaidCardWriteStatus extends Component {
             this.state.statuses = await this.pos.prepaidCall("prepaid_write_status", ids);
             this.state.error = "";
         } catch (error) {
-            this.state.error = error.data?.message || error.message || String(error);
+            this.state.error = serverErrorMessage(error);
         }
     }
 
@@ -105,7 +106,7 @@ export class PrepaidCardWriteStatus extends Component {
             await this.pos.prepaidCall("prepaid_write_vend", status.vend_id);
             this.state.error = "";
         } catch (error) {
-            this.state.error = error.data?.message || error.message || String(error);
+            this.state.error = serverErrorMessage(error);
         } finally {
             this.state.retrying = false;
         }

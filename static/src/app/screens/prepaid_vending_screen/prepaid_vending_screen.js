@@ -11,6 +11,7 @@ import { PrepaidIssueCardPopup } from "@prepaid_electricity/app/components/popup
 import { PrepaidReissueCardPopup } from "@prepaid_electricity/app/components/popup/prepaid_reissue_card_popup/prepaid_reissue_card_popup";
 import { PrepaidCreditRecoveryPopup } from "@prepaid_electricity/app/components/popup/prepaid_credit_recovery_popup/prepaid_credit_recovery_popup";
 import { PrepaidWriteVendPopup } from "@prepaid_electricity/app/components/popup/prepaid_write_vend_popup/prepaid_write_vend_popup";
+import { serverErrorMessage } from "@prepaid_electricity/app/utils/server_error";
 
 /**
  * The vending screen: the operator reads the card (the server runs a read job on this till's
@@ -85,7 +86,7 @@ export class PrepaidVendingScreen extends Component {
         try {
             return await callback();
         } catch (error) {
-            this.state.error = error.data?.message || error.message || String(error);
+            this.state.error = serverErrorMessage(error);
         } finally {
             this.state.busy = "";
         }

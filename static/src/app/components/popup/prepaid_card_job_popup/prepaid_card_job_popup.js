@@ -2,6 +2,7 @@ import { Component, useState } from "@odoo/owl";
 import { Dialog } from "@web/core/dialog/dialog";
 import { _t } from "@web/core/l10n/translation";
 import { usePos } from "@point_of_sale/app/hooks/pos_hook";
+import { serverErrorMessage } from "@prepaid_electricity/app/utils/server_error";
 
 /**
  * What the card operation dialogs of the vending screen share: the operator confirms, the
@@ -52,7 +53,7 @@ export class PrepaidCardJobPopup extends Component {
                 this.state.error = status.error || _t("The card write did not complete.");
             }
         } catch (error) {
-            this.state.error = error.data?.message || error.message || String(error);
+            this.state.error = serverErrorMessage(error);
         } finally {
             this.state.busy = "";
         }

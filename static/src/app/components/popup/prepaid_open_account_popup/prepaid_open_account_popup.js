@@ -2,6 +2,7 @@ import { Component, onWillStart, useState } from "@odoo/owl";
 import { Dialog } from "@web/core/dialog/dialog";
 import { _t } from "@web/core/l10n/translation";
 import { usePos } from "@point_of_sale/app/hooks/pos_hook";
+import { serverErrorMessage } from "@prepaid_electricity/app/utils/server_error";
 
 /**
  * Open Account (新表开户, operators): the customer, the meter and a template of this till's
@@ -33,7 +34,7 @@ export class PrepaidOpenAccountPopup extends Component {
             try {
                 this.options = await this.pos.prepaidCall("prepaid_opening_options");
             } catch (error) {
-                this.state.error = error.data?.message || error.message || String(error);
+                this.state.error = serverErrorMessage(error);
                 return;
             }
             const template = this.options.templates.find((t) => t.is_default) || this.options.templates[0];
@@ -64,7 +65,7 @@ export class PrepaidOpenAccountPopup extends Component {
             this.props.getPayload({ account, method: state.method, quantity: state.quantity });
             this.props.close();
         } catch (error) {
-            state.error = error.data?.message || error.message || String(error);
+            state.error = serverErrorMessage(error);
         } finally {
             state.busy = "";
         }
