@@ -4,10 +4,12 @@
 # `bash bench/run.sh vend` only quote + vend (it also builds `prepaid_bench_empty`, the same
 # accounts without history, to measure against). `bash bench/run.sh head_end` runs only the
 # head-end's (10,000 virtual meters behind 100 virtual concentrators over loopback; no database).
+# `bash bench/run.sh remote_billing` the engine's share of billing 100,000 remote meters' day (no database).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/env.sh"
 bash "$ADDON_DIR/scripts/setup.sh"
 if [ "${1:-}" = head_end ]; then exec "$VENV/bin/python" "$ADDON_DIR/bench/head_end_bench.py"; fi
+if [ "${1:-}" = remote_billing ]; then exec env -u PYTHONPATH "$VENV/bin/python" "$ADDON_DIR/bench/remote_billing_bench.py"; fi
 ensure_base_db prepaid_base
 
 bench_db() {  # bench_db NAME LOG: a copy of the base with the addon, installed once, then upgraded
