@@ -278,6 +278,7 @@ class ServerBackend:
         self.timeout = timeout
         self.retry_after = retry_after
         self._down_until = 0.0
+        self._unreachable: ServerError | None = None
         self._opener = _opener()
         self._lock = threading.Lock()        # one request at a time: the server wants increasing timestamps
 
@@ -326,11 +327,14 @@ class ServerBackend:
 
     def _fetch_work(self) -> Work:
         with self._lock:
+            self._unreachable = None
             waiting = self._drain()
+            if self._unreachable:                  # no second wait for a server that did not answer
+                raise self._unreachable
             status, data = self._post(WORK_PATH, b'{}')
             if status in (401, 403):
                 raise NotPaired(f"work refused (HTTP {status}): {NOT_PAIRED_HINT}", status)
-            if status != 200:
+            if status != 200 or 'error' in data:
                 raise ServerError(f"work: HTTP {status}: {_error(status, data)}", status)
             work = Work.from_json(data)
             if waiting:
@@ -381,8 +385,9 @@ class ServerBackend:
             status, data = self._post(REPORT_PATH, line.encode('utf-8'))
         except ServerError as error:
             _logger.warning("%s: report kept in the spool", error)
+            self._unreachable = error
             return False
-        if 200 <= status < 300:
+        if 200 <= status < 300 and 'error' not in data:
             delivered.append(line)
             return True
         if 400 <= status < 500 and status not in KEEP_STATUSES:

@@ -49,6 +49,7 @@ class FakeOdoo:
         self.work = Work()
         self.reports: list[Report] = []
         self.status = None                # answer this to every signed request (503…)
+        self.page = None                  # answer 200 with this HTML page (a proxy's, not Odoo's route)
         self.refuse = None                # report -> error message: answer 400 {"error": …}
         self.last_timestamp = 0
         self.refused = 0                  # 403 given
@@ -71,9 +72,9 @@ class FakeOdoo:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get('Content-Length', 0)))
                 status, answer = fake.handle(self.path, self.headers, body)
-                raw = json.dumps(answer).encode()
+                raw = answer.encode() if isinstance(answer, str) else json.dumps(answer).encode()
                 self.send_response(status)
-                self.send_header('Content-Type', 'application/json')
+                self.send_header('Content-Type', 'text/html' if isinstance(answer, str) else 'application/json')
                 self.send_header('Content-Length', str(len(raw)))
                 self.end_headers()
                 self.wfile.write(raw)
@@ -105,6 +106,8 @@ class FakeOdoo:
         self.last_timestamp = timestamp
         if self.status:
             return self.status, {'error': "service unavailable"}
+        if self.page:
+            return 200, self.page
         if path == '/prepaid/head_end/work':
             assert body == b'{}'
             return 200, self.work.to_json()
@@ -220,6 +223,18 @@ def test_reports_spooled_while_the_server_is_down_are_delivered_in_order(odoo, c
     run(backend.report(tagged('r4')))
     assert tags(odoo.reports) == ['r1', 'r2', 'r3', 'r4']
     assert backend.waiting() == 0 and not backend.spool.path.exists()
+
+
+def test_a_200_that_is_not_the_servers_answer_keeps_the_report(odoo, config):
+    backend = ServerBackend(config, retry_after=0)
+    odoo.page = '<html>Welcome to our proxy</html>'
+    run(backend.report(tagged('r1')))
+    with pytest.raises(server.ServerError, match="not JSON"):
+        run(backend.fetch_work())
+    assert backend.waiting() == 1 and odoo.reports == []
+    odoo.page = None
+    run(backend.report(tagged('r2')))
+    assert tags(odoo.reports) == ['r1', 'r2']
 
 
 def test_the_spool_survives_a_restart_and_goes_before_the_work(odoo, config):
