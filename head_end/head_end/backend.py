@@ -5,7 +5,7 @@
 times ISO 8601 with their offset, in UTC ("2017-05-15T16:00:00+00:00"; a time given without
 an offset is read as UTC), days ISO dates ("2017-05-15", the meter's own calendar).
 The backend is anything with ``async fetch_work() -> Work`` and ``async report(Report)``: the
-Odoo server through HTTP (a separate client), ``MemoryBackend`` for the tests and the emulator,
+Odoo server through HTTP (``server.ServerBackend``), ``MemoryBackend`` for the tests and the emulator,
 ``FileBackend`` for ``head-end run --work FILE``.
 """
 from __future__ import annotations

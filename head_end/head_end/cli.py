@@ -1,8 +1,13 @@
 """head-end: the DL/T 645 / Q/GDW 1376.1 head-end of prepaid_electricity's remote meters.
 
+  head-end pair http://odoo:8069 12345678 --config /etc/head-end/server.json [--name NAME]
+        pair with the Odoo server (the code of a Card Bridge record of service "Meter head-end")
+  head-end run --listen 0.0.0.0:7001 --server-config /etc/head-end/server.json
+        listen for concentrators, carry out the work the server gives and report to it
+        (undelivered reports wait in FILE.spool.jsonl)
   head-end run --listen 0.0.0.0:7001 --work work.json [--reports reports.jsonl]
-        listen for concentrators, carry out the work of a JSON file (read again at every poll)
-        and write every report as a JSON line (standard output without --reports)
+        the same with the work of a JSON file (read again at every poll), every report
+        written as a JSON line (standard output without --reports)
   head-end emulate --connect 127.0.0.1:7001 --asset 17000405 --meters 4 [--speed N] [--state FILE]
         a virtual concentrator with virtual apartment meters that dials a head-end
   head-end emulate --gateway 127.0.0.1:7002 --meters 4
@@ -17,10 +22,12 @@ import datetime as dt
 import json
 import logging
 import signal
+import socket
 import sys
 from decimal import Decimal
 from pathlib import Path
 
+from . import server
 from .backend import FileBackend
 from .service import HeadEnd
 from .virtual import DEFAULT_PROFILE, SimClock, VirtualConcentrator, VirtualGateway, VirtualMeter
@@ -117,8 +124,8 @@ async def emulate(args) -> None:
         await (device.close() if args.gateway else device.stop())
 
 
-async def run(args) -> None:
-    head = HeadEnd(FileBackend(args.work, args.reports), host=args.listen[0], port=args.listen[1],
+async def run(args, backend) -> None:
+    head = HeadEnd(backend, host=args.listen[0], port=args.listen[1],
                    meter_timeout=args.meter_timeout, heartbeat_timeout=args.heartbeat_timeout,
                    poll_interval=args.poll, meter_tz=args.meter_tz)
     serving = asyncio.ensure_future(head.serve_forever())
@@ -131,15 +138,32 @@ async def run(args) -> None:
         await head.close()
 
 
-def main(argv=None) -> int:
+def pair(args) -> int:
+    try:
+        config = server.pair(args.url, args.code, args.config, args.name)
+    except (server.ServerError, OSError) as error:
+        print(f"head-end pair: {error}", file=sys.stderr)
+        return 1
+    print(f"paired as bridge {config.bridge_id} with {config.url}; secret stored in {args.config}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='head-end', description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('-v', '--verbose', action='store_true')
     commands = parser.add_subparsers(dest='command', required=True)
-    run_parser = commands.add_parser('run', help="run the head-end on a work file")
+    pair_parser = commands.add_parser('pair', help="pair with the Odoo server")
+    pair_parser.add_argument('url', help="the Odoo server, e.g. https://odoo.example.com")
+    pair_parser.add_argument('code', help="the 8-digit pairing code shown on the Card Bridge record")
+    pair_parser.add_argument('--config', type=Path, required=True, help="where to write the config (mode 0600)")
+    pair_parser.add_argument('--name', default=socket.gethostname(), help="this head-end's name (the host name)")
+    run_parser = commands.add_parser('run', help="run the head-end on the server's work or a work file")
     run_parser.add_argument('--listen', type=host_port, default=('0.0.0.0', 7001), help="HOST:PORT for concentrators")
-    run_parser.add_argument('--work', type=Path, required=True, help="the work, as JSON (see README)")
-    run_parser.add_argument('--reports', type=Path, help="append reports here (default: standard output)")
+    source = run_parser.add_mutually_exclusive_group(required=True)
+    source.add_argument('--server-config', type=Path, help="the config written by `head-end pair`")
+    source.add_argument('--work', type=Path, help="the work, as JSON (see README)")
+    run_parser.add_argument('--reports', type=Path, help="with --work: append reports here (default: standard output)")
     run_parser.add_argument('--poll', type=float, default=60.0, help="seconds between two rounds of work")
     run_parser.add_argument('--meter-timeout', type=float, default=2.0)
     run_parser.add_argument('--heartbeat-timeout', type=float, default=900.0)
@@ -156,11 +180,27 @@ def main(argv=None) -> int:
     emulate_parser.add_argument('--save-every', type=float, default=5.0, help="seconds between two saves")
     emulate_parser.add_argument('--no-button', action='store_true',
                                 help="tenants never press the button of a meter allowed to close")
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
                         format='%(asctime)s %(levelname)s %(name)s: %(message)s')
+    if args.command == 'pair':
+        return pair(args)
+    if args.command == 'run':
+        if args.server_config and args.reports:
+            parser.error("--reports goes with --work: with --server-config the reports go to the server")
+        try:
+            backend = server.ServerBackend(args.server_config) if args.server_config else \
+                FileBackend(args.work, args.reports)
+        except server.ConfigError as error:
+            print(f"head-end run: {error}", file=sys.stderr)
+            return 1
     try:
-        asyncio.run(emulate(args) if args.command == 'emulate' else run(args))
+        asyncio.run(emulate(args) if args.command == 'emulate' else run(args, backend))
     except KeyboardInterrupt:
         return 130
     return 0
