@@ -13,6 +13,7 @@ from card_bridge.drivers.base import CardDriver
 from card_bridge.protocol import JobGuard, JobRefused, decrypt_psc, request_headers, signed
 from card_bridge.runner import run_job
 from card_bridge.sle4442 import VirtualSle4442
+from head_end import auth as head_end_auth
 
 from .common import PrepaidCommon, use_card_keys
 
@@ -164,3 +165,17 @@ class TestBridgeProtocol(PrepaidCommon):
         # and back to the real protocol, a job sealed under the patched key no longer opens
         with self.assertRaises(JobRefused):
             decrypt_psc(self.secret, job.id, checked['psc'])
+
+
+class TestHeadEndSignature(PrepaidCommon):
+    """The head-end carries its own copy of the request signature (it depends on nothing but
+    the standard library): it must sign exactly as card_bridge.protocol, which the server checks."""
+
+    def test_the_head_end_signs_requests_as_the_card_bridge_does(self):
+        secret = '5a' * 32
+        for bridge_id, timestamp, body in ((7, 1700000000000000, b'{}'), (12, 1700000000123456, b'{"daily": []}')):
+            self.assertEqual(head_end_auth.request_signature(bridge_id, secret, timestamp, body),
+                             protocol.request_signature(bridge_id, secret, timestamp, body))
+        headers = head_end_auth.request_headers(3, secret, b'{}')
+        self.assertTrue(protocol.request_signed_by(3, secret, int(headers['X-Bridge-Time']), b'{}',
+                                                   headers['X-Bridge-Signature']))
