@@ -101,13 +101,13 @@ def bill_day(previous: Registers | None, current: Registers, tariff: Tariff, sta
             deltas = Registers(ZERO)
         else:
             # what lies below the start reading was never the tenant's
-            unbilled = max(start - previous.total, ZERO) if previous.total < start else ZERO
+            unbilled = max(start - previous.total, ZERO)
             if unbilled:
                 notes.append('before_start')
                 total = max(total - unbilled, ZERO)
                 band_deltas = {band: ZERO for band in TOU_BANDS} if not total else band_deltas
             deltas = Registers(total, **band_deltas)
-    exact = _exact_amount(tariff, deltas, bool(previous is not None and 'before_start' not in notes),
+    exact = _exact_amount(tariff, deltas, previous is not None and 'before_start' not in notes,
                           as_decimal(period_energy_before, 'period energy'))
     return DayBill(deltas=deltas, exact_amount=exact, amount=round_money(exact, MONEY_QUANTUM),
                    notes=tuple(dict.fromkeys(notes)))

@@ -112,15 +112,20 @@ def load_config(path: Path) -> ServerConfig:
 
 
 def save_config(path: Path, config: ServerConfig) -> None:
-    """Write the config (mode 0600) through a temporary file, so that a crash leaves the old one."""
+    """Write the config (mode 0600), so that a crash leaves the old one."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _replace_file(path, (json.dumps(config.to_json(), indent=1) + '\n').encode('utf-8'))
+
+
+def _replace_file(path: Path, data: bytes) -> None:
+    """Replace ``path`` by ``data`` (mode 0600) through a temporary file, fsync'ed: a crash
+    leaves either the old file or the new one."""
     tmp = path.with_name(path.name + '.tmp')
     descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, 'w', encoding='utf-8') as handle:
+    with os.fdopen(descriptor, 'wb') as handle:
         os.chmod(tmp, 0o600)                # whatever the umask, and if the file was there
-        json.dump(config.to_json(), handle, indent=1)
-        handle.write('\n')
+        handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
@@ -236,9 +241,9 @@ class Spool:
     def __len__(self) -> int:
         return len(self.lines())
 
-    def drain(self, send) -> int:
+    def drain(self, send) -> list[str]:
         """``send(line)`` each line in order until it returns False; the lines sent leave the
-        file (rewritten once, at the end). The number of lines still waiting."""
+        file (rewritten once, at the end). The lines still waiting."""
         lines = self.lines()
         done = 0
         for line in lines:
@@ -249,14 +254,8 @@ class Spool:
             if lines:
                 self.path.unlink(missing_ok=True)
         elif done:
-            tmp = self.path.with_name(self.path.name + '.tmp')
-            with tmp.open('wb') as handle:
-                handle.write(''.join(line + '\n' for line in lines[done:]).encode('utf-8'))
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-            _fsync_directory(self.path.parent)
-        return len(lines) - done
+            _replace_file(self.path, ''.join(line + '\n' for line in lines[done:]).encode('utf-8'))
+        return lines[done:]
 
 
 # --- the backend ---------------------------------------------------------------------------------
@@ -338,14 +337,15 @@ class ServerBackend:
                 raise ServerError(f"work: HTTP {status}: {_error(status, data)}", status)
             work = Work.from_json(data)
             if waiting:
-                self._mark_sent_before(work)
+                self._mark_sent_before(work, waiting)
             return work
 
-    def _mark_sent_before(self, work: Work) -> None:
+    @staticmethod
+    def _mark_sent_before(work: Work, waiting_lines: list[str]) -> None:
         """The server has not heard yet of the commands whose results wait in the spool: a fresh
         head-end must read their relay before sending them again."""
         waiting = set()
-        for line in self.spool.lines():
+        for line in waiting_lines:
             try:
                 waiting.update(str(result.get('id')) for result in json.loads(line).get('commands', ()))
             except (ValueError, AttributeError):
@@ -358,12 +358,12 @@ class ServerBackend:
         with self._lock:
             self.spool.append(line)
             if time.monotonic() < self._down_until:
-                _logger.debug("server down: report spooled (%s waiting)", len(self.spool))
+                _logger.debug("server down: report spooled")
                 return
             self._drain()
 
-    def _drain(self) -> int:
-        """Deliver the spool in order; the number of reports still waiting."""
+    def _drain(self) -> list[str]:
+        """Deliver the spool in order; the reports still waiting (JSON lines)."""
         delivered = []
         waiting = self.spool.drain(lambda line: self._deliver(line, delivered))
         if waiting:
@@ -371,7 +371,7 @@ class ServerBackend:
         else:
             self._down_until = 0.0
         if len(delivered) > 1 or (delivered and waiting):
-            _logger.info("%s spooled reports delivered, %s waiting", len(delivered), waiting)
+            _logger.info("%s spooled reports delivered, %s waiting", len(delivered), len(waiting))
         return waiting
 
     def _deliver(self, line: str, delivered: list) -> bool:
