@@ -10,11 +10,11 @@ operation of a card-based prepaid system; postings to accounting.
     'category': 'Sales/Point of Sale',
     'author': 'prepaid_electricity developers',
     'license': 'LGPL-3',
-    'depends': ['point_of_sale', 'account'],
+    'depends': ['point_of_sale', 'account', 'sms'],
     'external_dependencies': {
         # card-bridge: the package in card_bridge/ (pip install ./card_bridge); the addon
         # signs jobs and seals PSCs with its card_bridge.protocol, the one copy of the protocol
-        'python': ['pycryptodome', 'xlsxwriter', 'card-bridge'],
+        'python': ['pycryptodome', 'xlsxwriter', 'card-bridge', 'meter-head-end'],
     },
     'data': [
         'security/prepaid_electricity_groups.xml',
@@ -29,12 +29,16 @@ operation of a card-based prepaid system; postings to accounting.
         'views/prepaid_tariff_views.xml',
         'views/prepaid_meter_type_views.xml',
         'views/prepaid_template_views.xml',
+        'wizard/prepaid_meter_command_request_views.xml',
         'views/prepaid_meter_views.xml',
+        'views/prepaid_concentrator_views.xml',
         'wizard/prepaid_card_operation_views.xml',
         'wizard/prepaid_account_open_views.xml',
         'wizard/prepaid_vend_create_views.xml',
         'wizard/prepaid_vend_rewrite_views.xml',
         'wizard/prepaid_account_refund_views.xml',
+        'wizard/prepaid_account_top_up_views.xml',
+        'wizard/prepaid_account_move_out_views.xml',
         'wizard/prepaid_account_transfer_views.xml',
         'wizard/prepaid_meter_replace_views.xml',
         'wizard/prepaid_credit_recovery_views.xml',

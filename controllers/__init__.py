@@ -1,2 +1,3 @@
 from . import card_bridge
 from . import sales_report
+from . import head_end

@@ -22,3 +22,11 @@ from . import pos_order
 from . import pos_order_line
 from . import pos_session
 from . import pos_config_vending
+from . import prepaid_concentrator
+from . import prepaid_meter_reading
+from . import prepaid_meter_bill
+from . import prepaid_meter_command
+from . import prepaid_collection_log
+from . import prepaid_strategy_log
+from . import prepaid_account_remote
+from . import prepaid_head_end

@@ -437,6 +437,10 @@ class PrepaidAccount(models.Model):
         `state_overrides` replace fields of the account state, e.g. to re-quote a vend as of
         before it (rewrite)."""
         self.ensure_one()
+        if self.meter_id.delivery == 'remote':
+            raise UserError(self.env._(
+                "Customer %(number)s has a remote meter: top up the balance instead of selling onto a card.",
+                number=self.number))
         inputs = self._engine_inputs()
         if state_overrides:
             inputs['account'] = dataclasses.replace(inputs['account'], **state_overrides)

@@ -20,6 +20,10 @@ class PrepaidCardBridge(models.Model):
     _order = 'name'
 
     name = fields.Char(required=True, default=lambda self: self.env._("New card bridge"))
+    service = fields.Selection(
+        [('card', 'Card Bridge'), ('head_end', 'Meter Head-end')], default='card', required=True,
+        help="Card bridge: runs card jobs on a workstation's reader. Meter head-end: reads remote meters "
+             "and carries out relay commands through concentrators.")
     company_id = fields.Many2one('res.company', required=True, default=lambda self: self.env.company)
     state = fields.Selection([('pairing', 'Waiting for Pairing'), ('paired', 'Paired'), ('revoked', 'Revoked')],
                              default='pairing', required=True, readonly=True)
@@ -70,11 +74,11 @@ class PrepaidCardBridge(models.Model):
 
     # ------------------------------------------------------------------ protocol (sudo callers)
     @api.model
-    def _pair(self, code, name=None):  # name: the workstation's, logged only
-        """Exchange a pairing code for the bridge id and a new secret."""
+    def _pair(self, code, name=None, service='card'):  # name: the workstation's, logged only
+        """Exchange a pairing code of a bridge of `service` for the bridge id and a new secret."""
         if not (isinstance(code, str) and code.isdigit() and len(code) == 8):
             raise AccessDenied()
-        bridge = self.search([('state', '=', 'pairing'), ('pairing_code', '=', code),
+        bridge = self.search([('state', '=', 'pairing'), ('pairing_code', '=', code), ('service', '=', service),
                               ('pairing_expires', '>=', fields.Datetime.now())], limit=1)
         if not bridge:
             raise AccessDenied()
@@ -84,15 +88,15 @@ class PrepaidCardBridge(models.Model):
         return {'bridge_id': bridge.id, 'secret': secret}
 
     @api.model
-    def _authenticate(self, headers, body):
-        """The bridge that signed this request, or AccessDenied (unknown, revoked, wrong
-        secret, stale or replayed timestamp)."""
+    def _authenticate(self, headers, body, service='card'):
+        """The bridge of `service` that signed this request, or AccessDenied (unknown, revoked,
+        another service, wrong secret, stale or replayed timestamp)."""
         try:
             bridge = self.browse(int(headers.get('X-Bridge-Id', '')))
             timestamp = int(headers.get('X-Bridge-Time', ''))
         except ValueError:
             raise AccessDenied() from None
-        if not bridge.exists() or bridge.state != 'paired' or not bridge.secret:
+        if not bridge.exists() or bridge.state != 'paired' or not bridge.secret or bridge.service != service:
             raise AccessDenied()
         if not protocol.request_signed_by(bridge.id, bridge.secret, timestamp, body,
                                           headers.get('X-Bridge-Signature', '')):

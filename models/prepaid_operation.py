@@ -31,6 +31,7 @@ class PrepaidOperation(models.Model):
         ('close', 'Close Account'),
         ('erase', 'Erase Personal Data'),
         ('replace', 'Meter Replacement'),
+        ('settle', 'Move-out Settlement'),
     ], required=True, readonly=True, index=True)
     account_id = fields.Many2one('prepaid.account', string='Customer Account', required=True,
                                  readonly=True, index=True, check_company=True)

@@ -42,10 +42,10 @@ class PrepaidVend(models.Model):
     currency_id = fields.Many2one(related='company_id.currency_id')
     sequence = fields.Integer(string='Purchase Sequence', readonly=True)
     kind = fields.Selection(
-        [('sale', 'Sale'), ('replacement', 'Meter Replacement Credit')],
+        [('sale', 'Sale'), ('replacement', 'Meter Replacement Credit'), ('topup', 'Top-up')],
         default='sale', required=True, readonly=True,
-        help="A sale is paid for; a meter replacement credit moves the old meter's remaining "
-             "credit and is not.")
+        help="A sale is paid for and written onto the card; a meter replacement credit moves the old "
+             "meter's remaining credit and is not paid; a top-up is paid into a remote meter's balance.")
     method = fields.Selection([('energy', 'By Energy'), ('money', 'By Money')], required=True, readonly=True)
     channel = fields.Selection(
         [('backend', 'Backend'), ('pos', 'Point of Sale'), ('kiosk', 'Kiosk')],
@@ -80,7 +80,8 @@ class PrepaidVend(models.Model):
     balance_before = fields.Monetary(readonly=True)
     balance_after = fields.Monetary(readonly=True)
     state = fields.Selection(
-        [('to_write', 'Waiting for Card Write'), ('written', 'Written'), ('cancelled', 'Cancelled')],
+        [('to_write', 'Waiting for Card Write'), ('written', 'Written'), ('credited', 'Credited to the Balance'),
+         ('cancelled', 'Cancelled')],
         default='to_write', required=True, readonly=True, tracking=True, index=True)
     is_recovered = fields.Boolean(string='Credit Recovered', readonly=True,
                                   help="The credit of this vend was restored once by a credit recovery.")

@@ -35,16 +35,26 @@ class ResCompany(models.Model):
         """The account electricity sales and refunds are posted to, created when missing."""
         self.ensure_one()
         if self.prepaid_income_mode == 'revenue':
-            if not self.prepaid_revenue_account_id:
-                self.prepaid_revenue_account_id = self.env['account.account'].search(
-                    [*self.env['account.account']._check_company_domain(self), ('account_type', '=', 'income')],
-                    limit=1)
-            return self.prepaid_revenue_account_id
+            return self._prepaid_revenue_account()
         if not self.prepaid_liability_account_id:
             self.prepaid_liability_account_id = self.env['account.account'].create({
                 'name': self.env._("Prepaid electricity received"), 'code': self._prepaid_free_code('2241'),
                 'account_type': 'liability_current', 'company_ids': [self.id]})
         return self.prepaid_liability_account_id
+
+    def _prepaid_revenue_account(self):
+        """The account earned electricity goes to (remote meters' consumption), found when missing."""
+        self.ensure_one()
+        if not self.prepaid_revenue_account_id:
+            self.prepaid_revenue_account_id = self.env['account.account'].search(
+                [*self.env['account.account']._check_company_domain(self), ('account_type', '=', 'income')], limit=1)
+        return self.prepaid_revenue_account_id
+
+    def _prepaid_consumption_journal(self):
+        """The miscellaneous journal that carries the consumption entries of remote meters."""
+        self.ensure_one()
+        return self.env['account.journal'].search(
+            [*self.env['account.journal']._check_company_domain(self), ('type', '=', 'general')], limit=1)
 
     def _post_prepaid_payment(self, partner, amount, journal, memo):
         """Post `amount` received from `partner` (paid back to them when negative) in

@@ -11,3 +11,6 @@ from . import prepaid_card_operation
 from . import prepaid_sales_report_print
 from . import prepaid_suspicious_query
 from . import prepaid_suspicious_customer
+from . import prepaid_account_top_up
+from . import prepaid_meter_command_request
+from . import prepaid_account_move_out

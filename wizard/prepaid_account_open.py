@@ -30,7 +30,7 @@ class PrepaidAccountOpen(models.TransientModel):
         [('none', 'No transformer'), ('primary', 'Primary side'), ('secondary', 'Secondary side')],
         string='Metering Side', default='none', required=True)
     constant = fields.Integer(string='Meter Constant (imp/kWh)', default=1600)
-    start_reading = fields.Integer(string='Start Reading (kWh)')
+    start_reading = fields.Float(string='Start Reading (kWh)', digits=ENERGY_DIGITS)
     alarm_energy = fields.Float(string='Alarm Level', digits=ENERGY_DIGITS, compute='_compute_from_template',
                                 store=True, readonly=False, precompute=True)
     pretrip_energy = fields.Float(string='Pre-trip Level', digits=ENERGY_DIGITS, compute='_compute_from_template',

@@ -1,0 +1,226 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..engine import money, remote_billing
+from ..tools import to_decimal
+
+
+class PrepaidAccount(models.Model):
+    """The remote-meter side of a customer account: its meter is read every day and each day
+    is billed against the money balance (`money_balance`), which top-ups raise; two alarm
+    thresholds warn the tenant once each, and below the overdraft limit the meter is tripped
+    automatically, then closed again by the top-up that brings the balance back."""
+    _inherit = 'prepaid.account'
+
+    delivery = fields.Selection(related='meter_id.delivery', store=True, string='Credit Delivery')
+    alarm_threshold_1 = fields.Monetary(
+        string='Alarm Threshold 1', default=20.0, tracking=True,
+        help="预充值1: below this balance the tenant is warned once (SMS, and e-mail when known).")
+    alarm_threshold_2 = fields.Monetary(
+        string='Alarm Threshold 2', default=10.0, tracking=True,
+        help="预充值2: below this balance the tenant is warned a second time.")
+    overdraft_limit = fields.Monetary(
+        default=0.0, tracking=True,
+        help="透支值: how far below zero the balance may go before the meter is tripped automatically.")
+    settlement_method = fields.Selection([('cash', 'Cash'), ('bank', 'Bank')], default='cash', required=True,
+                                         help="How a move-out settlement pays back or collects the balance.")
+    alarm_level_notified = fields.Integer(
+        readonly=True, help="The alarms already sent since the balance was last above threshold 1 (0, 1 or 2).")
+    relay_state = fields.Selection(related='meter_id.relay_state')
+    keep_power = fields.Boolean(related='meter_id.keep_power')
+    auto_trip = fields.Boolean(related='meter_id.auto_trip', readonly=False)
+    meter_online = fields.Boolean(related='meter_id.is_online', string='Meter Online')
+    bill_ids = fields.One2many('prepaid.meter.bill', 'account_id', string='Bills')
+    alarm_state = fields.Selection(
+        [('ok', 'OK'), ('alarm_1', 'Below Threshold 1'), ('alarm_2', 'Below Threshold 2'),
+         ('overdraft', 'Below the Overdraft Limit')], compute='_compute_alarm_state', string='Balance State')
+
+    @api.depends('money_balance', 'alarm_threshold_1', 'alarm_threshold_2', 'overdraft_limit')
+    def _compute_alarm_state(self):
+        for account in self:
+            balance = to_decimal(account.money_balance)
+            if balance < -to_decimal(account.overdraft_limit):
+                account.alarm_state = 'overdraft'
+            else:
+                level = remote_billing.alarm_level(balance, to_decimal(account.alarm_threshold_1),
+                                                   to_decimal(account.alarm_threshold_2))
+                account.alarm_state = ('ok', 'alarm_1', 'alarm_2')[level]
+
+    @api.constrains('alarm_threshold_1', 'alarm_threshold_2', 'overdraft_limit')
+    def _check_thresholds(self):
+        for account in self:
+            if account.alarm_threshold_2 > account.alarm_threshold_1 or account.overdraft_limit < 0:
+                raise ValidationError(self.env._(
+                    "Alarm threshold 2 must not be above threshold 1, and the overdraft limit not below zero."))
+
+    def _is_remote(self):
+        self.ensure_one()
+        return self.meter_id.delivery == 'remote'
+
+    def _check_remote_account(self):
+        self.ensure_one()
+        if not self._is_remote():
+            raise UserError(self.env._(
+                "Customer %(number)s has an IC card meter: sell electricity onto the card instead.",
+                number=self.number))
+        if self.state != 'active':
+            raise UserError(self.env._("Only an active account can be topped up or settled."))
+
+    # ------------------------------------------------------------------ top-up
+    def _top_up(self, amount, journal=None, client_request_id=None, channel='backend', extra_vals=None):
+        """Top up (充值) this remote account's money balance by `amount` (Decimal): a vend of kind
+        top-up, paid in `journal` (backend, kiosk) or by the POS order. Idempotent on
+        `client_request_id`. A top-up that brings the balance back closes a meter the strategy
+        tripped. Returns the vend."""
+        self.ensure_one()
+        locked, served = self._try_lock_for_vend(client_request_id)
+        if served:
+            return served._check_same_request(self)
+        if not locked:
+            raise self._busy_error()
+        self._check_remote_account()
+        amount = to_decimal(amount, 6)
+        if amount <= 0 or not money.has_places(amount, money.MONEY_QUANTUM):
+            raise UserError(self.env._("Top up an amount above zero, in whole cents."))
+        before = to_decimal(self.money_balance)
+        vend = self.env['prepaid.vend'].create({
+            'account_id': self.id, 'company_id': self.company_id.id, 'meter_id': self.meter_id.id,
+            'station_id': self.station_id.id, 'tariff_id': self.tariff_id.id,
+            'sequence': self.purchase_sequence + 1, 'method': 'money', 'kind': 'topup', 'state': 'credited',
+            'amount_due': float(amount), 'energy_amount': float(amount), 'amount_paid': float(amount),
+            'balance_before': float(before), 'balance_after': float(before + amount),
+            'channel': channel, 'client_request_id': client_request_id, **(extra_vals or {}),
+        })
+        self.with_context(tracking_disable=True).write({
+            'purchase_sequence': self.purchase_sequence + 1, 'money_balance': float(before + amount)})
+        if journal:
+            # sudo: operators take payments without being accountants; the vend is the authority
+            vend.sudo()._post_payment(journal)
+        self._apply_strategy()
+        return vend
+
+    # ------------------------------------------------------------------ billing and strategy
+    def _apply_bills(self, balance_after, bills):
+        """Debit this account by its new `bills`, ending at `balance_after`, then apply the strategy."""
+        self.ensure_one()
+        period_key = self._current_period_key()
+        period_energy = to_decimal(self.period_energy) if self.period_key == period_key else to_decimal(0)
+        self.with_context(tracking_disable=True).write({
+            'money_balance': float(balance_after), 'period_key': period_key,
+            'period_energy': float(period_energy + sum((to_decimal(b.energy) for b in bills), to_decimal(0)))})
+        self._apply_strategy()
+
+    def _apply_strategy(self):
+        """Alarms once each, automatic trip and close, from the balance as it stands now; every
+        decision goes to the strategy log."""
+        Log = self.env['prepaid.strategy.log']
+        for account in self.filtered(lambda a: a._is_remote() and a.state == 'active'):
+            meter = account.meter_id
+            balance = to_decimal(account.money_balance)
+            first, second = to_decimal(account.alarm_threshold_1), to_decimal(account.alarm_threshold_2)
+            level = remote_billing.alarm_level(balance, first, second)
+            notified = min(account.alarm_level_notified, level)   # a top-up re-arms the alarms
+            for alarm in remote_billing.alarms_to_send(notified, balance, first, second):
+                Log.create({**account._strategy_log_vals(f'alarm_{alarm}', balance), **account._send_alarm(alarm)})
+                notified = alarm
+            if notified != account.alarm_level_notified:
+                account.alarm_level_notified = notified
+            overdraft = to_decimal(account.overdraft_limit)
+            relay_closed = meter.relay_state != 'open'
+            if remote_billing.should_trip(balance, overdraft, relay_closed=relay_closed and not account._pending('trip'),
+                                          keep_power=meter.keep_power, auto_trip=meter.auto_trip):
+                command = meter._send_command('trip', self.env._("Balance below the overdraft limit."), 'strategy')
+                Log.create({**account._strategy_log_vals('trip', balance), 'command_id': command.id,
+                            'outcome': self.env._("Trip queued.")})
+            elif remote_billing.should_close(balance, overdraft, relay_closed=relay_closed,
+                                             tripped_by_strategy=meter.tripped_by_strategy) \
+                    and not account._pending('close', 'close_allowed'):
+                command = meter._send_command('close', self.env._("Balance back above the overdraft limit."),
+                                              'strategy')
+                Log.create({**account._strategy_log_vals('close', balance), 'command_id': command.id,
+                            'outcome': self.env._("Close queued.")})
+            elif balance >= -overdraft and account._pending('trip'):
+                # the money came back before the trip went out: it is not needed any more
+                unsent = self.env['prepaid.meter.command'].search([
+                    ('meter_id', '=', meter.id), ('action', '=', 'trip'), ('origin', '=', 'strategy'),
+                    ('state', '=', 'queued'), ('attempts', '=', 0)])
+                unsent.write({'state': 'cancelled', 'done_at': fields.Datetime.now(),
+                              'detail': self.env._("The balance came back before the trip was sent.")})
+
+    def _pending(self, *actions):
+        return self.env['prepaid.meter.command'].search_count([
+            ('meter_id', '=', self.meter_id.id), ('action', 'in', actions),
+            ('state', 'in', ('queued', 'unknown', 'acknowledged'))], limit=1)
+
+    def _strategy_log_vals(self, decision, balance):
+        return {'account_id': self.id, 'meter_id': self.meter_id.id, 'company_id': self.company_id.id,
+                'decision': decision, 'balance': float(balance)}
+
+    def _send_alarm(self, level):
+        """Queue the tenant's low-balance SMS (and e-mail when the partner has one); the
+        strategy log's values saying what was queued."""
+        partner = self.partner_id
+        threshold = self.alarm_threshold_1 if level == 1 else self.alarm_threshold_2
+        body = self.env._(
+            "Customer %(number)s: your electricity balance is below %(threshold)s (now %(balance)s). "
+            "Please top up.", number=self.number,
+            threshold=money.money_text(to_decimal(threshold)), balance=money.money_text(to_decimal(self.money_balance)))
+        vals, outcomes = {}, []
+        # sudo: the strategy runs for the head-end or an operator; messages are queued, never sent here
+        if partner.phone:
+            vals['sms_id'] = self.env['sms.sms'].sudo().create(
+                {'number': partner.phone, 'partner_id': partner.id, 'body': body}).id
+            outcomes.append(self.env._("SMS queued to %(phone)s", phone=partner.phone))
+        if partner.email:
+            vals['mail_id'] = self.env['mail.mail'].sudo().create({
+                'email_to': partner.email, 'subject': self.env._("Low electricity balance"),
+                'body_html': f'<p>{body}</p>', 'recipient_ids': [fields.Command.link(partner.id)],
+                'auto_delete': False}).id
+            outcomes.append(self.env._("e-mail queued to %(email)s", email=partner.email))
+        vals['outcome'] = '; '.join(outcomes) or self.env._("No phone or e-mail: nobody could be warned.")
+        return vals
+
+    # ------------------------------------------------------------------ move-out
+    def _move_out_estimate(self):
+        """The bill from the meter's last registers to its current registers (read now), and
+        the balance that would be settled: a dict for the wizard (nothing is written)."""
+        self.ensure_one()
+        self._check_remote_account()
+        meter = self.meter_id
+        if not meter.current_read_at:
+            raise UserError(self.env._("Read meter %(meter)s first: its current registers are not known yet.",
+                                       meter=meter.number))
+        if meter.billed_at and meter.current_read_at <= meter.billed_at:
+            return {'bill': None, 'balance_after': to_decimal(self.money_balance)}
+        vals = self.env['prepaid.meter.bill']._bill_vals(meter, self, meter._current_registers(),
+                                                         meter.current_read_at, to_decimal(self.money_balance))
+        return {'bill': vals, 'balance_after': to_decimal(vals['balance_after'])}
+
+    def _move_out(self, journal, note=None):
+        """Move-out (退租): bill up to the current reading, settle the balance out of or into
+        `journal` (refund a credit, collect a debt), bring the account to zero and release
+        the meter for the next tenant, whose account starts from this reading. Returns the
+        settlement operation."""
+        self.ensure_one()
+        self._check_manager()
+        self._lock_for_vend()
+        estimate = self._move_out_estimate()
+        if journal.type not in ('cash', 'bank') or journal.company_id != self.company_id:
+            raise UserError(self.env._("Settlement journal %(journal)s is not a cash or bank journal of %(company)s.",
+                                       journal=journal.display_name, company=self.company_id.name))
+        meter = self.meter_id
+        if estimate['bill']:
+            bill = self.env['prepaid.meter.bill'].create(
+                {**estimate['bill'], 'kind': 'move_out', 'day': fields.Date.context_today(self)})
+            meter._take_registers(meter._current_registers(), meter.current_read_at, meter.billed_day)
+            bill._post_consumption()
+        balance = estimate['balance_after']
+        payment = self.company_id._post_prepaid_payment(
+            self.partner_id, -balance, journal,
+            self.env._("Electricity move-out settlement, customer %(number)s", number=self.number))
+        operation = self._record_operation(
+            'settle', refund_amount=float(balance), amount_before=float(balance), amount_after=0.0,
+            payment_id=payment.id, journal_id=journal.id, note=note)
+        self._release_meter()
+        self.write({'state': 'deactivated', 'money_balance': 0.0, 'alarm_level_notified': 0})
+        return operation
