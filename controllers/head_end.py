@@ -1,6 +1,6 @@
 import logging
 
-from odoo import http
+from odoo import SUPERUSER_ID, http
 from odoo.exceptions import AccessDenied, UserError, ValidationError
 from odoo.http import request
 
@@ -27,7 +27,8 @@ class HeadEndController(http.Controller):
             return None, requests._reply({'error': "head-end not authenticated"}, 403)
         if not isinstance(body, dict):
             return None, requests._reply({'error': "expected a JSON object"}, 400)
-        return bridge, body
+        # no user session: the head-end acts as the system, in its own company
+        return bridge.with_user(SUPERUSER_ID).with_company(bridge.company_id), body
 
     @http.route('/prepaid/head_end/pair', type='http', auth='none', methods=['POST'], csrf=False, readonly=False)
     def pair(self):

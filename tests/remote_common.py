@@ -53,15 +53,13 @@ def log(kind='daily', outcome='ok', meter=METER, detail=''):
                     detail=detail)
 
 
-class RemoteCommon(TransactionCase):
+class RemoteFixture:
     """One property with a Q/GDW 1376.1 concentrator and a remote meter on a time-of-use
     tariff (sharp 1.20, peak 1.00, flat 0.80, valley 0.40), its tenant's account (alarms at
-    20 and 10 yuan, overdraft 0) and a paired head-end."""
+    20 and 10 yuan, overdraft 0) and a paired head-end (a mixin of TransactionCase or HttpCase)."""
 
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        env = cls.env
+    def setup_remote(cls, env):
         cls.operator = new_test_user(env, login='re_operator', groups=f'base.group_user,{OPERATOR}')
         cls.manager = new_test_user(env, login='re_manager', groups=f'base.group_user,{MANAGER}')
         cls.station = env['prepaid.station'].create({'name': 'Apartments', 'code': '777001'})
@@ -102,3 +100,11 @@ class RemoteCommon(TransactionCase):
         self.env.invalidate_all()   # the report's rows are numbered anew at each search
         rows = self.env['prepaid.reconciliation.report'].search([])
         return {(row.source, str(row.date)): round(row.difference, 2) for row in rows if round(row.difference, 2)}
+
+
+class RemoteCommon(RemoteFixture, TransactionCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_remote(cls.env)
