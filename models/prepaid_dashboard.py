@@ -5,11 +5,18 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import SQL
 from odoo.tools.misc import babel_locale_parse
 
 from ..tools import MANAGER_GROUP, utc_bounds
 
 TREND_MONTHS = 12
+BILL_DAYS = 14
+# The remote meters the dashboard counts (a replaced meter is gone from its concentrator).
+REMOTE_METERS = [('delivery', '=', 'remote'), ('state', '!=', 'replaced')]
+# The remote accounts the balance figures count (as the Balances list).
+REMOTE_ACCOUNTS = [('delivery', '=', 'remote'), ('state', '=', 'active')]
+ALARM_STATES = ['alarm_1', 'alarm_2']
 
 
 class PrepaidDashboard(models.AbstractModel):
@@ -72,7 +79,56 @@ class PrepaidDashboard(models.AbstractModel):
             'suspicious': suspicious,
             'months': months,
             'areas': areas,
+            'remote': self._remote_data(money, locale),
         }
+
+    @api.model
+    def _remote_data(self, money, locale):
+        """The remote meters' figures, or None when the company has no remote meter: four
+        aggregate queries whatever the number of meters."""
+        meters = self.env['prepaid.meter']._read_group(
+            REMOTE_METERS, ['is_online', 'relay_state', 'keep_power'], ['__count'])
+        if not meters:
+            return None
+        concentrators = dict(self.env['prepaid.concentrator']._read_group([], ['is_online'], ['__count']))
+        alarm, overdraft = self._remote_balance_counts()
+        today = fields.Date.context_today(self)
+        first = today - datetime.timedelta(days=BILL_DAYS - 1)
+        billed = {day: (energy, amount) for day, energy, amount in self.env['prepaid.meter.bill']._read_group(
+            [('day', '>=', first), ('day', '<=', today)], ['day:day'], ['energy:sum', 'amount:sum'])}
+        days = []
+        for offset in range(BILL_DAYS):
+            day = first + datetime.timedelta(days=offset)
+            energy, amount = billed.get(day, (0.0, 0.0))
+            days.append({'key': fields.Date.to_string(day), 'label': format_skeleton('MMMd', day, locale=locale),
+                         'energy': energy, 'amount': money(amount)})
+        return {
+            'concentrators': sum(concentrators.values()),
+            'concentrators_offline': concentrators.get(False, 0),
+            'meters': sum(count for *_key, count in meters),
+            'meters_offline': sum(count for is_online, _relay, _keep, count in meters if not is_online),
+            'meters_tripped': sum(count for _online, relay, _keep, count in meters if relay == 'open'),
+            'keep_power': sum(count for _online, _relay, keep_power, count in meters if keep_power),
+            'alarm': alarm,
+            'overdraft': overdraft,
+            'days': days,
+            'energy': round(sum(day['energy'] for day in days), 2),
+            'amount': money(self.env.company.currency_id.round(sum(amount for _energy, amount in billed.values()))),
+        }
+
+    @api.model
+    def _remote_balance_counts(self):
+        """The active remote accounts below an alarm threshold, and below the overdraft limit
+        (prepaid.account's alarm_state, computed in the database), in one query."""
+        Account = self.env['prepaid.account']
+        Account.flush_model(['money_balance', 'alarm_threshold_1', 'alarm_threshold_2', 'overdraft_limit'])
+        query = Account._search(REMOTE_ACCOUNTS)
+        query.order = None
+        state = Account._alarm_state_sql(query.table)
+        [(alarm, overdraft)] = self.env.execute_query(query.select(
+            SQL('COUNT(*) FILTER (WHERE %s IN %s)', state, tuple(ALARM_STATES)),
+            SQL("COUNT(*) FILTER (WHERE %s = 'overdraft')", state)))
+        return alarm, overdraft
 
     @api.model
     def _month_label(self, first, locale):
@@ -89,10 +145,49 @@ class PrepaidDashboard(models.AbstractModel):
         return action
 
     @api.model
+    def _remote_figures(self):
+        """The remote figures' lists: figure -> (action of prepaid_electricity, name, domain);
+        each domain counts what the figure counts."""
+        return {
+            'concentrators_offline': ('prepaid_concentrator_action', self.env._("Offline Concentrators"),
+                                      [('is_online', '=', False)]),
+            'meters_offline': ('prepaid_meter_action_remote', self.env._("Offline Remote Meters"),
+                               [*REMOTE_METERS, ('is_online', '=', False)]),
+            'meters_tripped': ('prepaid_meter_action_remote', self.env._("Tripped Remote Meters"),
+                               [*REMOTE_METERS, ('relay_state', '=', 'open')]),
+            'keep_power': ('prepaid_meter_action_remote', self.env._("Remote Meters on Keep-Power"),
+                           [*REMOTE_METERS, ('keep_power', '=', True)]),
+            'alarm': ('prepaid_account_action_balance', self.env._("Balances Below an Alarm Threshold"),
+                      [*REMOTE_ACCOUNTS, ('alarm_state', 'in', ALARM_STATES)]),
+            'overdraft': ('prepaid_account_action_balance', self.env._("Balances Below the Overdraft Limit"),
+                          [*REMOTE_ACCOUNTS, ('alarm_state', '=', 'overdraft')]),
+        }
+
+    @api.model
+    def _list_action(self, xmlid, name, domain):
+        """The window action `xmlid` of this module (its views), named `name` (the breadcrumb
+        shows the display name) and showing `domain`."""
+        action = self.env['ir.actions.act_window']._for_xml_id(f'prepaid_electricity.{xmlid}')
+        return {**action, 'name': name, 'display_name': name, 'domain': domain, 'context': {'create': False}}
+
+    @api.model
     def _figure_action(self, figure, key=None):
         """The list behind a figure of the dashboard: `figure` is 'today', 'to_write',
-        'month' (key 'YYYY-MM'), 'area' (key: area id or False, this month) or 'suspicious'."""
+        'month' (key 'YYYY-MM'), 'area' (key: area id or False, this month), 'suspicious',
+        one of `_remote_figures` or 'bills' (key: a day 'YYYY-MM-DD', or None: the last 14 days)."""
         today, month_start, _trend_start = self._periods()
+        remote = self._remote_figures().get(figure)
+        if remote:
+            xmlid, name, domain = remote
+            return self._list_action(xmlid, name, domain)
+        if figure == 'bills':
+            if key:
+                domain, name = [('day', '=', key)], self.env._("Bills of %(day)s", day=key)
+            else:
+                first = fields.Date.to_string(today - datetime.timedelta(days=BILL_DAYS - 1))
+                domain = [('day', '>=', first), ('day', '<=', fields.Date.to_string(today))]
+                name = self.env._("Bills of the Last 14 Days")
+            return self._list_action('prepaid_meter_bill_action', name, domain)
         if figure == 'to_write':
             return self.env['ir.actions.act_window']._for_xml_id('prepaid_electricity.prepaid_vend_action_to_write')
         if figure == 'suspicious':

@@ -13,9 +13,11 @@ const MONEY_COLOR = "#F48935";
 
 /**
  * The station's dashboard: today's sales, vends waiting for a card write, suspicious
- * customers, the last 12 months and this month's sales by area. Every figure is computed on
- * the server (prepaid.dashboard.get_data); clicking one opens the matching list
- * (prepaid.dashboard.action_open), so the numbers and the lists always agree.
+ * customers, the last 12 months and this month's sales by area; with remote meters, their
+ * concentrators and meters offline, tripped and on keep-power, the balances below an alarm
+ * threshold and below the overdraft limit, and the last 14 days' consumption and bills.
+ * Every figure is computed on the server (prepaid.dashboard.get_data); clicking one opens the
+ * matching list (prepaid.dashboard.action_open), so the numbers and the lists always agree.
  */
 export class PrepaidDashboard extends Component {
     static template = "prepaid_electricity.PrepaidDashboard";
@@ -26,6 +28,8 @@ export class PrepaidDashboard extends Component {
         this.orm = useService("orm");
         this.actionService = useService("action");
         this.canvasRef = useRef("trend");
+        this.billsCanvasRef = useRef("bills");
+        this.charts = [];
         this.state = useState({ data: null });
         onWillStart(async () => {
             const [data] = await Promise.all([this.fetchData(), loadBundle("web.chartjs_lib")]);
@@ -33,8 +37,8 @@ export class PrepaidDashboard extends Component {
         });
         useEffect(
             () => {
-                this.renderChart();
-                return () => this.chart?.destroy();
+                this.renderCharts();
+                return () => this.destroyCharts();
             },
             () => [this.state.data]
         );
@@ -61,17 +65,42 @@ export class PrepaidDashboard extends Component {
         return this.actionService.doAction(action);
     }
 
-    renderChart() {
-        this.chart?.destroy();
+    destroyCharts() {
+        for (const chart of this.charts) {
+            chart.destroy();
+        }
+        this.charts = [];
+    }
+
+    renderCharts() {
+        this.destroyCharts();
         const data = this.state.data;
-        if (!data || !this.canvasRef.el) {
+        if (!data) {
             return;
         }
+        if (this.canvasRef.el) {
+            this.charts.push(
+                this.makeChart(this.canvasRef.el, data.months, (month) => this.open("month", month.key))
+            );
+        }
+        if (data.remote && this.billsCanvasRef.el) {
+            this.charts.push(
+                this.makeChart(this.billsCanvasRef.el, data.remote.days, (day) => this.open("bills", day.key))
+            );
+        }
+    }
+
+    /**
+     * Energy as bars and, for managers, money as a line, one point per item of `items` (each
+     * with label, energy and amount); clicking a point calls `onClickItem` with its item.
+     */
+    makeChart(canvas, items, onClickItem) {
+        const data = this.state.data;
         const datasets = [
             {
                 type: "bar",
                 label: _t("Energy (kWh)"),
-                data: data.months.map((month) => month.energy),
+                data: items.map((item) => item.energy),
                 backgroundColor: ENERGY_COLOR,
                 order: 2,
                 yAxisID: "energy",
@@ -89,7 +118,7 @@ export class PrepaidDashboard extends Component {
             datasets.push({
                 type: "line",
                 label: _t("Money"),
-                data: data.months.map((month) => month.amount),
+                data: items.map((item) => item.amount),
                 borderColor: MONEY_COLOR,
                 backgroundColor: MONEY_COLOR,
                 order: 1,
@@ -103,14 +132,14 @@ export class PrepaidDashboard extends Component {
                 title: { display: true, text: _t("Money") },
             };
         }
-        this.chart = new Chart(this.canvasRef.el, {
-            data: { labels: data.months.map((month) => month.label), datasets },
+        return new Chart(canvas, {
+            data: { labels: items.map((item) => item.label), datasets },
             options: {
                 maintainAspectRatio: false,
                 scales,
                 onClick: (event, elements) => {
                     if (elements.length) {
-                        this.open("month", data.months[elements[0].index].key);
+                        onClickItem(items[elements[0].index]);
                     }
                 },
             },

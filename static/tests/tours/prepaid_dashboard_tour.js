@@ -2,8 +2,11 @@ import { registry } from "@web/core/registry";
 import { openVendingApp } from "@prepaid_electricity/../tests/tours/tour_utils";
 
 // A manager opens Electricity Vending: the dashboard comes first, with today's sale of
-// 61 kWh (122.00) and the trend chart; each tile and the area row open their list; then the
-// vend analysis pivot and the suspicious-customers query.
+// 61 kWh (122.00) and the trend chart; each tile and the area row open their list; the remote
+// meters' section shows its figures (one concentrator and one meter of two offline, one
+// tripped, one on keep-power, one balance below an alarm threshold and one below the
+// overdraft limit, 12.50 kWh billed 10.00 today) and opens its lists; then the vend analysis
+// pivot and the suspicious-customers query.
 
 /** The list view titled `title` is shown (with a cell `cell`, when given); back to the dashboard. */
 function listOpened(title, cell = null) {
@@ -69,6 +72,52 @@ registry.category("web_tour.tours").add("prepaid_electricity_manager_dashboard",
             run: "click",
         },
         ...listOpened("Sales of This Month by Area", "61.00"),
+        // the remote meters' section
+        {
+            content: "The remote meters' section is shown",
+            trigger: ".o_prepaid_dashboard .o_prepaid_remote",
+        },
+        ...[
+            ["concentrators_offline", "1 / 2"],
+            ["meters_offline", "1 / 2"],
+            ["meters_tripped", "1"],
+            ["keep_power", "1"],
+            ["alarm", "1"],
+            ["overdraft", "1"],
+        ].map(([name, value]) => ({
+            content: `The remote figure ${name} reads ${value}`,
+            trigger: `.o_prepaid_remote .o_prepaid_figure[name=${name}] .o_prepaid_figure_value:text('${value}')`,
+        })),
+        {
+            content: "The bills chart is drawn",
+            trigger: ".o_prepaid_remote .o_prepaid_trend canvas",
+        },
+        {
+            content: "Today's bills are listed with their energy and money",
+            trigger: ".o_prepaid_bill_days tbody tr:last-child:has(td:contains(12.50 kWh)):has(td:contains(10.00))",
+        },
+        {
+            content: "The 14 days' total",
+            trigger: ".o_prepaid_bill_days .o_prepaid_bill_total:has(td:contains(12.50 kWh)):has(td:contains(10.00))",
+        },
+        ...openTile("concentrators_offline", "Offline Concentrators", "17000902"),
+        ...openTile("meters_offline", "Offline Remote Meters", "170009020001"),
+        ...openTile("meters_tripped", "Tripped Remote Meters", "170009010001"),
+        ...openTile("keep_power", "Remote Meters on Keep-Power", "170009020001"),
+        ...openTile("alarm", "Balances Below an Alarm Threshold", "15.00"),
+        ...openTile("overdraft", "Balances Below the Overdraft Limit", "-3.00"),
+        {
+            content: "Open today's bills",
+            trigger: ".o_prepaid_bill_days tbody tr:last-child",
+            run: "click",
+        },
+        ...listOpened("Bills of", "12.50"),
+        {
+            content: "Open the 14 days' bills",
+            trigger: ".o_prepaid_bill_days .o_prepaid_bill_total",
+            run: "click",
+        },
+        ...listOpened("Bills of the Last 14 Days", "10.00"),
         {
             content: "Open the Queries menu",
             trigger: 'button[data-menu-xmlid="prepaid_electricity.prepaid_electricity_menu_queries"]',
