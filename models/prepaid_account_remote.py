@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
+from odoo.tools import SQL
 
 from ..engine import money, remote_billing
 from ..tools import to_decimal
@@ -33,7 +35,8 @@ class PrepaidAccount(models.Model):
     bill_ids = fields.One2many('prepaid.meter.bill', 'account_id', string='Bills')
     alarm_state = fields.Selection(
         [('ok', 'OK'), ('alarm_1', 'Below Threshold 1'), ('alarm_2', 'Below Threshold 2'),
-         ('overdraft', 'Below the Overdraft Limit')], compute='_compute_alarm_state', string='Balance State')
+         ('overdraft', 'Below the Overdraft Limit')], compute='_compute_alarm_state', search='_search_alarm_state',
+        string='Balance State')
 
     @api.depends('money_balance', 'alarm_threshold_1', 'alarm_threshold_2', 'overdraft_limit')
     def _compute_alarm_state(self):
@@ -45,6 +48,28 @@ class PrepaidAccount(models.Model):
                 level = remote_billing.alarm_level(balance, to_decimal(account.alarm_threshold_1),
                                                    to_decimal(account.alarm_threshold_2))
                 account.alarm_state = ('ok', 'alarm_1', 'alarm_2')[level]
+
+    @api.model
+    def _alarm_state_sql(self, alias):
+        """`alarm_state` as an SQL expression on the accounts' table `alias`: the same rules as
+        `_compute_alarm_state`, so that lists and counts (the dashboard's) filter on it in the
+        database."""
+        balance, first, second, overdraft = (
+            SQL('COALESCE(%s, 0)', SQL.identifier(alias, name))
+            for name in ('money_balance', 'alarm_threshold_1', 'alarm_threshold_2', 'overdraft_limit'))
+        return SQL("CASE WHEN %(balance)s < -%(overdraft)s THEN 'overdraft' WHEN %(balance)s < %(second)s "
+                   "THEN 'alarm_2' WHEN %(balance)s < %(first)s THEN 'alarm_1' ELSE 'ok' END",
+                   balance=balance, first=first, second=second, overdraft=overdraft)
+
+    def _search_alarm_state(self, operator, value):
+        if operator != 'in':
+            return NotImplemented
+        self.flush_model(['money_balance', 'alarm_threshold_1', 'alarm_threshold_2', 'overdraft_limit'])
+        states = tuple(state for state in value if state)
+        if not states:
+            return Domain.FALSE
+        return Domain.custom(to_sql=lambda model, alias, query: SQL(
+            '%s IN %s', model._alarm_state_sql(alias), states))
 
     @api.constrains('alarm_threshold_1', 'alarm_threshold_2', 'overdraft_limit')
     def _check_thresholds(self):
@@ -67,6 +92,15 @@ class PrepaidAccount(models.Model):
             raise UserError(self.env._("Only an active account can be topped up or settled."))
 
     # ------------------------------------------------------------------ top-up
+    def _check_top_up(self, amount):
+        """The rules of a top-up (an active remote account, an amount above zero in whole
+        cents), checked before it is quoted or made; returns `amount` as a Decimal."""
+        self._check_remote_account()
+        amount = to_decimal(amount, 6)
+        if amount <= 0 or not money.has_places(amount, money.MONEY_QUANTUM):
+            raise UserError(self.env._("Top up an amount above zero, in whole cents."))
+        return amount
+
     def _top_up(self, amount, journal=None, client_request_id=None, channel='backend', extra_vals=None):
         """Top up (充值) this remote account's money balance by `amount` (Decimal): a vend of kind
         top-up, paid in `journal` (backend, kiosk) or by the POS order. Idempotent on
@@ -78,10 +112,7 @@ class PrepaidAccount(models.Model):
             return served._check_same_request(self)
         if not locked:
             raise self._busy_error()
-        self._check_remote_account()
-        amount = to_decimal(amount, 6)
-        if amount <= 0 or not money.has_places(amount, money.MONEY_QUANTUM):
-            raise UserError(self.env._("Top up an amount above zero, in whole cents."))
+        amount = self._check_top_up(amount)
         before = to_decimal(self.money_balance)
         vend = self.env['prepaid.vend'].create({
             'account_id': self.id, 'company_id': self.company_id.id, 'meter_id': self.meter_id.id,
