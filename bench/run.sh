@@ -4,7 +4,9 @@
 # `bash bench/run.sh vend` only quote + vend (it also builds `prepaid_bench_empty`, the same
 # accounts without history, to measure against). `bash bench/run.sh head_end` runs only the
 # head-end's (10,000 virtual meters behind 100 virtual concentrators over loopback; no database).
-# `bash bench/run.sh remote_billing` the engine's share of billing 100,000 remote meters' day (no database).
+# `bash bench/run.sh remote_billing` the engine's share of billing 100,000 remote meters' day (no database);
+# `bash bench/run.sh remote` the whole of it through Odoo (reports of 1,000 readings), and its cost
+# with 0 and 10,000,000 readings of history (`prepaid_bench_remote`, `prepaid_bench_remote_empty`).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/env.sh"
 bash "$ADDON_DIR/scripts/setup.sh"
@@ -20,6 +22,11 @@ bench_db() {  # bench_db NAME LOG: a copy of the base with the addon, installed 
     odoo -c "$CONF" -d "$1" -u prepaid_electricity --stop-after-init --no-http >"$RT/$2" 2>&1
   fi
 }
+
+if [ "${1:-}" = remote ]; then
+  bench_db prepaid_bench_remote bench-remote-install.log
+  exec "$VENV/bin/python" "$ADDON_DIR/bench/remote_odoo_bench.py" prepaid_bench_remote "$CONF"
+fi
 
 if [ "${1:-}" != reports ]; then
   bench_db prepaid_bench bench-install.log

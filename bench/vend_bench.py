@@ -59,8 +59,8 @@ def generate_population(cr, with_vends=False):
         INSERT INTO prepaid_tariff (name, kind, price, period, company_id, active)
         SELECT 'Bench 2.0', 'flat', 2.0, 'year', 1, true
         WHERE NOT EXISTS (SELECT 1 FROM prepaid_tariff WHERE name = 'Bench 2.0');
-        INSERT INTO prepaid_meter_type (name, credit_unit, phase, constant, active)
-        SELECT 'Bench type', 'energy', 'single', 1600, true
+        INSERT INTO prepaid_meter_type (name, delivery, credit_unit, phase, constant, active)
+        SELECT 'Bench type', 'card', 'energy', 'single', 1600, true
         WHERE NOT EXISTS (SELECT 1 FROM prepaid_meter_type WHERE name = 'Bench type');
     """, code=STATION))
     station = _station(cr)
@@ -81,14 +81,16 @@ def generate_population(cr, with_vends=False):
             ) SELECT count(*) FROM p;
         """, accounts=ACCOUNTS))
         cr.execute(SQL("""
-            INSERT INTO prepaid_meter (number, meter_type_id, ct_ratio, pt_ratio, multiplier, side, constant,
+            INSERT INTO prepaid_meter (number, meter_type_id, delivery, ct_ratio, pt_ratio, multiplier, side, constant,
                                        start_reading, alarm_energy, pretrip_energy, hoarding_energy, state, company_id)
-            SELECT '99' || lpad(n::text, 10, '0'), %(type)s, 1, 1, 1, 'none', 1600, 0, 20, 10, 9999, 'installed', 1
+            SELECT '99' || lpad(n::text, 10, '0'), %(type)s, 'card', 1, 1, 1, 'none', 1600, 0, 20, 10, 9999,
+                   'installed', 1
             FROM bench_ids;
-            INSERT INTO prepaid_account (number, partner_id, meter_id, tariff_id, station_id, company_id, state,
+            INSERT INTO prepaid_account (number, partner_id, meter_id, delivery, settlement_method, tariff_id,
+                                         station_id, company_id, state,
                                          open_date, money_balance, purchase_sequence, period_key, period_energy,
                                          is_credit_valid, remaining_energy, over_zero_energy)
-            SELECT '9900' || lpad(b.n::text, 8, '0'), p.id, m.id, %(tariff)s, %(station)s, 1, 'active',
+            SELECT '9900' || lpad(b.n::text, 8, '0'), p.id, m.id, 'card', 'cash', %(tariff)s, %(station)s, 1, 'active',
                    now()::date, 0, 20, to_char(now(), 'YYYY'), 0, false, 50, 0
             FROM bench_ids b
             JOIN res_partner p ON p.name = 'Bench customer ' || b.n

@@ -16,10 +16,10 @@ class PrepaidAccount(models.Model):
 
     delivery = fields.Selection(related='meter_id.delivery', store=True, string='Credit Delivery')
     alarm_threshold_1 = fields.Monetary(
-        string='Alarm Threshold 1', default=20.0, tracking=True,
+        default=20.0, tracking=True,
         help="预充值1: below this balance the tenant is warned once (SMS, and e-mail when known).")
     alarm_threshold_2 = fields.Monetary(
-        string='Alarm Threshold 2', default=10.0, tracking=True,
+        default=10.0, tracking=True,
         help="预充值2: below this balance the tenant is warned a second time.")
     overdraft_limit = fields.Monetary(
         default=0.0, tracking=True,
@@ -158,7 +158,8 @@ class PrepaidAccount(models.Model):
                 account.alarm_level_notified = notified
             overdraft = to_decimal(account.overdraft_limit)
             relay_closed = meter.relay_state != 'open'
-            if remote_billing.should_trip(balance, overdraft, relay_closed=relay_closed and not account._pending('trip'),
+            trip_on_its_way = account._pending('trip')
+            if remote_billing.should_trip(balance, overdraft, relay_closed=relay_closed and not trip_on_its_way,
                                           keep_power=meter.keep_power, auto_trip=meter.auto_trip):
                 command = meter._send_command('trip', self.env._("Balance below the overdraft limit."), 'strategy')
                 Log.create({**account._strategy_log_vals('trip', balance), 'command_id': command.id,

@@ -147,17 +147,19 @@ class PrepaidCardBridge(models.Model):
             existing.add((meter.id, item.day))
             vals_list.append({
                 'meter_id': meter.id, 'account_id': meter.account_id.id, 'company_id': meter.company_id.id,
-                'day': item.day, 'freeze_time': _naive_utc(item.freeze_time), 'read_time': _naive_utc(item.read_time),
+                'day': item.day, 'freeze_time': _naive_utc(item.freeze_time),
+                'read_time': _naive_utc(item.read_time),
                 **{name: float(getattr(item, name)) for name in ('total', 'sharp', 'peak', 'flat', 'valley')}})
-        online = self.env['prepaid.meter'].browse({v['meter_id'] for v in vals_list}).filtered(lambda m: not m.is_online)
-        online.write({'is_online': True})
+        answered = self.env['prepaid.meter'].browse({vals['meter_id'] for vals in vals_list})
+        answered.filtered(lambda m: not m.is_online).write({'is_online': True})
         return Reading.create(vals_list)
 
     def _store_log(self, entries, concentrators, meters):
         self.env['prepaid.collection.log'].create([{
             'date': _naive_utc(entry.at), 'head_end_id': self.id, 'company_id': self.company_id.id,
             'concentrator_id': concentrators[entry.concentrator].id if entry.concentrator in concentrators else False,
-            'concentrator_asset': entry.concentrator, 'meter_id': meters[entry.meter].id if entry.meter in meters else False,
+            'concentrator_asset': entry.concentrator,
+            'meter_id': meters[entry.meter].id if entry.meter in meters else False,
             'meter_address': entry.meter, 'kind': entry.kind, 'result': entry.result, 'detail': entry.detail,
             'frames': '\n'.join(f'{frame.at:%H:%M:%S} {frame.direction} {frame.protocol}: {frame.hex}'
                                 for frame in entry.frames) or False,

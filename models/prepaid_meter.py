@@ -58,8 +58,8 @@ class PrepaidMeter(models.Model):
         [('closed', 'Closed (power on)'), ('open', 'Tripped (power off)'), ('close_allowed', 'Close Allowed')],
         string='Relay', readonly=True, tracking=True,
         help="As the meter last reported it (status word 3). Close allowed: the tenant's button closes it.")
-    relay_read_at = fields.Datetime(string='Relay Read At', readonly=True)
-    keep_power = fields.Boolean(string='Keep Power', readonly=True, tracking=True,
+    relay_read_at = fields.Datetime(readonly=True)
+    keep_power = fields.Boolean(readonly=True, tracking=True,
                                 help="保电: the meter refuses to trip. Set and cleared by command.")
     auto_trip = fields.Boolean(string='Automatic Trip', default=True, tracking=True,
                                help="自动跳闸: trip below the overdraft limit and close after a top-up, automatically.")

@@ -92,8 +92,8 @@ class TestRemoteBilling(RemoteCommon):
         company = self.env.company
         liability, revenue = company.prepaid_liability_account_id, company._prepaid_revenue_account()
         lines = bills.move_id.line_ids
-        self.assertEqual(sum(lines.filtered(lambda l: l.account_id == liability).mapped('debit')), 8.0 + 13.0)
-        self.assertEqual(sum(lines.filtered(lambda l: l.account_id == revenue).mapped('credit')), 8.0 + 13.0)
+        self.assertEqual(sum(lines.filtered(lambda line: line.account_id == liability).mapped('debit')), 8.0 + 13.0)
+        self.assertEqual(sum(lines.filtered(lambda line: line.account_id == revenue).mapped('credit')), 8.0 + 13.0)
         self.assertEqual(bills.move_id.mapped('state'), ['posted', 'posted'])
         self.assertEqual(self.reconciliation_differences(), {})
         # the reconciliation notices a consumption entry that does not match its bills

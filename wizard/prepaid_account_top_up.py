@@ -15,7 +15,7 @@ class PrepaidAccountTopUp(models.TransientModel):
     currency_id = fields.Many2one(related='account_id.currency_id')
     money_balance = fields.Monetary(related='account_id.money_balance', string='Balance Now')
     amount = fields.Monetary(required=True)
-    balance_after = fields.Monetary(compute='_compute_balance_after', string='Balance After')
+    balance_after = fields.Monetary(compute='_compute_balance_after')
     journal_id = fields.Many2one(
         'account.journal', string='Payment Journal', required=True, domain="[('type', 'in', ('cash', 'bank'))]",
         compute='_compute_journal_id', store=True, readonly=False, precompute=True)
