@@ -144,7 +144,9 @@ class PrepaidAccount(models.Model):
     def _apply_strategy(self):
         """Alarms once each, automatic trip and close, from the balance as it stands now; every
         decision goes to the strategy log."""
-        Log = self.env['prepaid.strategy.log']
+        # sudo: the strategy acts for whoever topped up or billed; operators may not queue
+        # commands nor write the strategy log themselves
+        Log = self.env['prepaid.strategy.log'].sudo()
         for account in self.filtered(lambda a: a._is_remote() and a.state == 'active'):
             meter = account.meter_id
             balance = to_decimal(account.money_balance)
@@ -161,19 +163,20 @@ class PrepaidAccount(models.Model):
             trip_on_its_way = account._pending('trip')
             if remote_billing.should_trip(balance, overdraft, relay_closed=relay_closed and not trip_on_its_way,
                                           keep_power=meter.keep_power, auto_trip=meter.auto_trip):
-                command = meter._send_command('trip', self.env._("Balance below the overdraft limit."), 'strategy')
+                command = meter.sudo()._send_command('trip', self.env._("Balance below the overdraft limit."),
+                                                     'strategy')
                 Log.create({**account._strategy_log_vals('trip', balance), 'command_id': command.id,
                             'outcome': self.env._("Trip queued.")})
             elif remote_billing.should_close(balance, overdraft, relay_closed=relay_closed,
                                              tripped_by_strategy=meter.tripped_by_strategy) \
                     and not account._pending('close', 'close_allowed'):
-                command = meter._send_command('close', self.env._("Balance back above the overdraft limit."),
-                                              'strategy')
+                command = meter.sudo()._send_command('close', self.env._("Balance back above the overdraft limit."),
+                                                     'strategy')
                 Log.create({**account._strategy_log_vals('close', balance), 'command_id': command.id,
                             'outcome': self.env._("Close queued.")})
             elif balance >= -overdraft and account._pending('trip'):
                 # the money came back before the trip went out: it is not needed any more
-                unsent = self.env['prepaid.meter.command'].search([
+                unsent = self.env['prepaid.meter.command'].sudo().search([
                     ('meter_id', '=', meter.id), ('action', '=', 'trip'), ('origin', '=', 'strategy'),
                     ('state', '=', 'queued'), ('attempts', '=', 0)])
                 unsent.write({'state': 'cancelled', 'done_at': fields.Datetime.now(),

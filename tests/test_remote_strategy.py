@@ -107,6 +107,9 @@ class TestRemoteStrategy(RemoteCommon):
     def test_a_managers_trip_is_not_closed_by_a_top_up(self):
         with self.assertRaises(AccessError):
             self.meter.with_user(self.operator)._manual_command('trip', 'unpaid rent')
+        with self.assertRaises(AccessError):    # nor behind the method's back
+            self.env['prepaid.meter.command'].with_user(self.operator).create({
+                'meter_id': self.meter.id, 'company_id': self.meter.company_id.id, 'action': 'trip'})
         with self.assertRaises(UserError):
             self.meter.with_user(self.manager)._manual_command('trip', '  ')
         trip = self.meter.with_user(self.manager)._manual_command('trip', 'unpaid rent')
