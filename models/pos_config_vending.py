@@ -2,9 +2,12 @@ from odoo import fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_round
 
+from ..engine import money
 from ..tools import OPERATOR_GROUP, to_decimal
+from .prepaid_meter_command import PENDING_STATES
 
 RECENT_VENDS = 5    # purchases the vending screen lists
+RECENT_BILLS = 5    # a remote account's daily bills the vending screen lists
 
 
 class PosConfig(models.Model):
@@ -54,22 +57,30 @@ class PosConfig(models.Model):
         last_of, recent_of = accounts._last_vends(), accounts._latest_of('prepaid.vend', [], limit=RECENT_VENDS)
         waiting_of = accounts._latest_of('prepaid.vend', [('state', '=', 'to_write')], 'id desc')
         writeback_of = accounts._latest_of('prepaid.card.writeback', [], 'id desc')
+        # remote accounts: their last bills and the relay command on its way, read for all at once
+        remote = accounts.filtered(lambda a: a.delivery == 'remote')
+        bills_of = remote._latest_of('prepaid.meter.bill', [], limit=RECENT_BILLS) if remote else {}
+        pending_of = remote._latest_of('prepaid.meter.command', [('state', 'in', PENDING_STATES)],
+                                       'id desc') if remote else {}
         return [self._prepaid_summary(account, last_of[account], recent_of[account], waiting_of[account],
-                                      writeback_of[account], card_warning) for account in accounts]
+                                      writeback_of[account], card_warning, bills_of.get(account),
+                                      pending_of.get(account)) for account in accounts]
 
-    def _prepaid_summary(self, account, last, recent, waiting, writeback, card_warning):
+    def _prepaid_summary(self, account, last, recent, waiting, writeback, card_warning, bills=None, pending=None):
         meter, tariff = account.meter_id, account.tariff_id
         warnings = []
         if card_warning:
             warnings.append(card_warning)
+        is_remote = account.delivery == 'remote'
         active = account.state == 'active'
+        card = active and not is_remote    # the card warnings and buttons are for IC card accounts
         if account.state == 'deactivated':
             warnings.append(self.env._("The account is deactivated: it cannot buy. A manager can reactivate it."))
         elif not active:
             warnings.append(self.env._("The account is closed: it cannot buy again. Open a new account."))
         # an account opened without a card: its first purchase is sold, then the card issued with it
-        first_purchase = active and not account.card_id and not account.purchase_sequence
-        can_issue_card = bool(active and not account.card_id and last)
+        first_purchase = card and not account.card_id and not account.purchase_sequence
+        can_issue_card = bool(card and not account.card_id and last)
         if first_purchase:
             warnings.append(self.env._(
                 "The customer has no card yet: sell the first purchase; once it is paid, put a blank card "
@@ -78,13 +89,13 @@ class PosConfig(models.Model):
             warnings.append(self.env._(
                 "The customer has no card yet: put a blank card in the reader and issue the card with "
                 "purchase %(name)s.", name=last.name))
-        if account.is_credit_valid:
+        if account.is_credit_valid and not is_remote:
             warnings.append(self.env._(
                 "The credit of purchase %(sequence)s is still on the card: the customer inserts the card "
                 "in the meter first, then buys again.", sequence=last.sequence or account.purchase_sequence))
         if waiting:
             warnings.append(self.env._("Vend %(name)s is waiting for its card write.", name=waiting.name))
-        return {
+        summary = {
             'id': account.id,
             'number': account.number,
             'name': account.partner_id.name or '',
@@ -108,6 +119,7 @@ class PosConfig(models.Model):
             'recent_vends': [{
                 'id': vend.id, 'name': vend.name, 'date': fields.Datetime.to_string(vend.date),
                 'energy': vend.energy_bought, 'amount': vend.amount_due, 'state': vend.state,
+                'balance_after': vend.balance_after,
                 'state_label': self._prepaid_selection_label(vend, 'state')} for vend in recent],
             'writeback': writeback and {
                 'date': fields.Datetime.to_string(writeback.date),
@@ -118,12 +130,63 @@ class PosConfig(models.Model):
                 'meter_status_label': self._prepaid_selection_label(writeback, 'meter_status')} or False,
             'waiting_vend_id': waiting.id or False,
             # buying is offered only when the server would not refuse it outright
-            'can_buy': bool(active and not account.is_credit_valid and (account.card_id or first_purchase)),
+            'can_buy': bool(card and not account.is_credit_valid and (account.card_id or first_purchase)),
             'can_issue_card': can_issue_card,
             # the last sale can be corrected while its credit is still on the card
-            'can_rewrite': bool(active and account.card_id and account.is_credit_valid
+            'can_rewrite': bool(card and account.card_id and account.is_credit_valid
                                 and last.kind == 'sale'),
+            'is_remote': is_remote,
+            'can_top_up': bool(active and is_remote),
+            'remote': False,
             'warnings': warnings,
+        }
+        if is_remote:
+            summary['remote'] = self._prepaid_remote_summary(account, bills or self.env['prepaid.meter.bill'],
+                                                             pending or self.env['prepaid.meter.command'], warnings)
+        return summary
+
+    def _prepaid_remote_summary(self, account, bills, pending, warnings):
+        """What the screen shows of a remote account (its balance lives in the system, its meter
+        is read and switched remotely): balance, alarm and relay state, keep-power, thresholds,
+        the last bills and the command on its way; its warnings are added to `warnings`."""
+        meter = account.meter_id
+        balance, overdraft = to_decimal(account.money_balance), to_decimal(account.overdraft_limit)
+        is_tripped = meter.relay_state == 'open'
+        if is_tripped and meter.tripped_by_strategy:
+            warnings.append(self.env._(
+                "The meter is tripped (power off): a top-up of at least %(amount)s brings the balance back "
+                "above the overdraft limit and closes it automatically.",
+                amount=money.money_text(max(-overdraft - balance, money.MONEY_QUANTUM))))
+        elif is_tripped:
+            warnings.append(self.env._("The meter was tripped by hand (power off): a manager closes it again."))
+        elif account.alarm_state == 'overdraft' and meter.keep_power:
+            warnings.append(self.env._(
+                "The balance is below the overdraft limit, but keep-power stops the meter from being tripped."))
+        if pending:
+            warnings.append(self.env._(
+                "A command to the meter is on its way: %(action)s (%(state)s).",
+                action=self._prepaid_selection_label(pending, 'action'),
+                state=self._prepaid_selection_label(pending, 'state')))
+        return {
+            'balance': account.money_balance,
+            'alarm_state': account.alarm_state,
+            'alarm_state_label': self._prepaid_selection_label(account, 'alarm_state'),
+            'relay_state': meter.relay_state or '',
+            'relay_state_label': self._prepaid_selection_label(meter, 'relay_state') or self.env._("Unknown"),
+            'is_tripped': is_tripped,
+            'keep_power': meter.keep_power,
+            'auto_trip': meter.auto_trip,
+            'is_online': meter.is_online,
+            'concentrator': meter.concentrator_id.display_name or '',
+            'read_up_to': fields.Date.to_string(meter.billed_day) or False,
+            'alarm_threshold_1': account.alarm_threshold_1,
+            'alarm_threshold_2': account.alarm_threshold_2,
+            'overdraft_limit': account.overdraft_limit,
+            'pending_command': pending and {
+                'action': pending.action, 'action_label': self._prepaid_selection_label(pending, 'action'),
+                'state': pending.state, 'state_label': self._prepaid_selection_label(pending, 'state')} or False,
+            'bills': [{'id': bill.id, 'day': fields.Date.to_string(bill.day), 'energy': bill.energy,
+                       'amount': bill.amount, 'balance_after': bill.balance_after} for bill in bills],
         }
 
     # ------------------------------------------------------------------ finding the customer
@@ -252,6 +315,29 @@ class PosConfig(models.Model):
         self._prepaid_check_vending()
         account = self._prepaid_account(account_id)
         return self._prepaid_quote_request(account, method, quantity, account._quote)
+
+    def prepaid_quote_top_up(self, account_id, amount):
+        """Top-up (充值) of a remote account at the till: the amount due and the balance after it,
+        in the shape of a quote by money (the order line is made from it), or the translated
+        reason it would be refused. The top-up itself is made when the order is paid."""
+        self._prepaid_check_vending()
+        account = self._prepaid_account(account_id)
+        try:
+            amount = account._check_top_up(to_decimal(amount, 6))
+        except ValueError:
+            return {'error': self.env._("Enter a valid number.")}
+        except UserError as refusal:
+            return {'error': refusal.args[0]}
+        before = to_decimal(account.money_balance)
+        after = before + amount
+        meter = account.meter_id
+        return {
+            'method': 'money', 'quantity': float(amount), 'is_top_up': True,
+            'amount_due': float(amount), 'balance_before': float(before), 'balance_after': float(after),
+            # what the strategy will do once it is paid: close a meter it tripped
+            'closes_meter': bool(meter.relay_state == 'open' and meter.tripped_by_strategy
+                                 and after >= -to_decimal(account.overdraft_limit)),
+        }
 
     def prepaid_quote_rewrite(self, vend_id, method, quantity):
         """Rewrite credit (改写卡内电量): the quote of the corrected purchase and the money

@@ -67,6 +67,9 @@ class PosOrder(models.Model):
         made = self.env['prepaid.vend']    # sold or rewritten now: their card writes to queue
         for line in self.lines.filtered(lambda ln: ln.prepaid_account_id and not ln.prepaid_vend_id
                                         and not ln.prepaid_rewrite_vend_id):
+            if line.prepaid_account_id._is_remote():
+                line.prepaid_vend_id = line._prepaid_top_up()
+                continue
             vend = line.prepaid_account_id._vend(
                 line.prepaid_method or 'energy', to_decimal(line.prepaid_quantity),
                 client_request_id=f'pos-line-{line.uuid or line.id}', channel='pos',

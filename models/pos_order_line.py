@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
+from ..tools import to_decimal
+
 
 class PosOrderLine(models.Model):
     """An "Electricity" line of a POS order: the account, how much and how (energy or
@@ -30,3 +32,16 @@ class PosOrderLine(models.Model):
             raise UserError(self.env._(
                 "The electricity line of %(customer)s is priced %(line)s but the vend costs %(vend)s: "
                 "quote it again.", customer=account.number, line=self.price_subtotal_incl, vend=amount))
+
+    def _prepaid_top_up(self):
+        """The top-up (充值) of a remote account's balance by this line's amount, checked
+        against the line's price first; no card to write. Idempotent on the line."""
+        self.ensure_one()
+        account = self.prepaid_account_id
+        if self.prepaid_method == 'energy':
+            raise UserError(self.env._(
+                "Customer %(number)s has a remote meter: top up its balance by money.", number=account.number))
+        amount = to_decimal(self.prepaid_quantity)
+        self._check_prepaid_price(float(amount), account)
+        return account._top_up(amount, client_request_id=f'pos-line-{self.uuid or self.id}', channel='pos',
+                               extra_vals={'pos_order_line_id': self.id})

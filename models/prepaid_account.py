@@ -83,7 +83,7 @@ class PrepaidAccount(models.Model):
 
     @api.model
     def _load_pos_data_fields(self, config):
-        return ['id', 'number', 'display_name', 'state', 'partner_id']
+        return ['id', 'number', 'display_name', 'state', 'partner_id', 'delivery']
 
     @api.depends('number', 'partner_id.name')
     def _compute_display_name(self):

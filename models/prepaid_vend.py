@@ -116,7 +116,7 @@ class PrepaidVend(models.Model):
     def _load_pos_data_fields(self, config):
         return ['id', 'name', 'account_id', 'account_number', 'customer_name', 'meter_number', 'station_name',
                 'sequence', 'date', 'energy_bought', 'energy_written', 'energy_net', 'price', 'amount_due',
-                'balance_after', 'state']
+                'balance_after', 'state', 'kind']
 
     @api.depends()    # fixed when the vend is made: never recomputed by a rewrite
     def _compute_sold(self):

@@ -104,7 +104,7 @@ class TestPosGuards(TestPoSCommon):
                    if name.startswith('prepaid_') and inspect.isfunction(getattr(Config, name))}
         self.assertLessEqual({f'prepaid_{name}' for name in (
             'find_accounts', 'account_summary', 'read_card', 'job_status', 'opening_options', 'open_account',
-            'quote', 'quote_rewrite', 'write_status', 'write_vend', 'issue_card', 'reissue_card',
+            'quote', 'quote_rewrite', 'quote_top_up', 'write_status', 'write_vend', 'issue_card', 'reissue_card',
             'recover_credit')}, set(methods))
         for name, method in sorted(methods.items()):
             # whatever the method takes (never looked at: refused before)

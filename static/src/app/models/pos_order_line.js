@@ -26,6 +26,10 @@ patch(PosOrderline.prototype, {
     get isPrepaidElectricity() {
         return Boolean(this.prepaid_account_id);
     },
+    /** A remote account's line tops up its balance: no card to write. */
+    get isPrepaidTopUp() {
+        return this.prepaid_account_id?.delivery === "remote";
+    },
     /** A rewrite line says what it corrects: the server's rewrite once synced, else the quote. */
     get prepaidRewrite() {
         const vend = this.prepaid_rewrite_vend_id;

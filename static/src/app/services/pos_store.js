@@ -122,8 +122,9 @@ patch(PosStore.prototype, {
                 prepaid_account_id: accountRecord,
                 prepaid_method: quote.method,
                 prepaid_quantity: quote.quantity,
-                // the quoted energy, shown on the order line (local: the server makes the vend)
-                prepaid_energy_quoted: quote.energy_bought,
+                // the quoted energy, shown on the order line (local: the server makes the vend);
+                // a remote account's top-up is money only
+                ...(quote.is_top_up ? {} : { prepaid_energy_quoted: quote.energy_bought }),
                 ...rewrite,
             },
             {},

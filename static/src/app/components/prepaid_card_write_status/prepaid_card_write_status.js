@@ -36,12 +36,17 @@ export class PrepaidCardWriteStatus extends Component {
         });
     }
 
+    /** The lines whose vend goes onto a card (a remote account's top-up has no card). */
+    get cardLines() {
+        return this.props.order.lines.filter((line) => line.prepaid_account_id && !line.isPrepaidTopUp);
+    }
+
     get vendIds() {
-        return this.props.order.lines.map((line) => line.prepaid_vend_id?.id).filter(Boolean);
+        return this.cardLines.map((line) => line.prepaid_vend_id?.id).filter(Boolean);
     }
 
     get hasElectricity() {
-        return this.props.order.lines.some((line) => line.prepaid_account_id);
+        return this.cardLines.length > 0;
     }
 
     isFinished(status) {

@@ -1,7 +1,7 @@
 import { Component, useState } from "@odoo/owl";
 import { registry } from "@web/core/registry";
 import { _t } from "@web/core/l10n/translation";
-import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
+import { deserializeDate, deserializeDateTime, formatDate, formatDateTime } from "@web/core/l10n/dates";
 import { useService } from "@web/core/utils/hooks";
 import { usePos } from "@point_of_sale/app/hooks/pos_hook";
 import { useRouterParamsChecker } from "@point_of_sale/app/hooks/pos_router_hook";
@@ -20,6 +20,10 @@ import { serverErrorMessage } from "@prepaid_electricity/app/utils/server_error"
  * credit is still on the card, "Rewrite Credit" quotes a corrected purchase instead, and the
  * order settles the difference. Opening an account and the card operations are dialogs of
  * their own, opened from here; the server checks each against the user's role.
+ *
+ * A remote account (its meter read and switched remotely, its balance in the system) has no
+ * card: the screen shows its balance, alarm and relay state and last bills, and takes money
+ * ("Top Up": the server's quote goes to the order as a line by money).
  */
 export class PrepaidVendingScreen extends Component {
     static template = "prepaid_electricity.PrepaidVendingScreen";
@@ -39,6 +43,7 @@ export class PrepaidVendingScreen extends Component {
             quote: null,
             quoteError: "",
             rewrite: false,
+            topUpAmount: "",
             busy: "",
             message: "",
             error: "",
@@ -53,6 +58,19 @@ export class PrepaidVendingScreen extends Component {
         const { account, quote, rewrite } = this.state;
         const allowed = rewrite ? account?.can_rewrite : account?.can_buy;
         return Boolean(allowed && quote && !this.state.busy);
+    }
+
+    get canTopUp() {
+        return Boolean(this.state.account?.can_top_up && !this.state.busy);
+    }
+
+    /** The balance state as a colour: tripped or below the overdraft limit is danger. */
+    get remoteStateClass() {
+        const remote = this.state.account.remote;
+        if (remote.is_tripped || remote.alarm_state === "overdraft") {
+            return "text-bg-danger";
+        }
+        return remote.alarm_state === "ok" ? "text-bg-success" : "text-bg-warning";
     }
 
     /** Write Card Again: the vend waiting for its write, else the last one still on the card. */
@@ -79,6 +97,11 @@ export class PrepaidVendingScreen extends Component {
         return value ? formatDateTime(deserializeDateTime(value)) : "";
     }
 
+    /** A day (a bill's, the last reading's), in the user's date format. */
+    formatDay(value) {
+        return value ? formatDate(deserializeDate(value)) : "";
+    }
+
     async run(label, callback) {
         this.state.busy = label;
         this.state.error = "";
@@ -98,6 +121,7 @@ export class PrepaidVendingScreen extends Component {
         this.state.quote = null;
         this.state.quoteError = "";
         this.state.rewrite = false;
+        this.state.topUpAmount = "";
     }
 
     async search() {
@@ -214,6 +238,36 @@ export class PrepaidVendingScreen extends Component {
     onQuantityKeydown(ev) {
         if (ev.key === "Enter") {
             this.getQuote();
+        }
+    }
+
+    /** Top Up: the server quotes the amount (or says why not), the quote goes to the order as
+     * a line by money, and the screen goes back to the order. */
+    async topUp() {
+        const account = this.state.account;
+        if (!this.canTopUp) {
+            return;
+        }
+        this.state.quoteError = "";
+        const quote = await this.run(_t("Quoting…"), () =>
+            this.pos.prepaidCall("prepaid_quote_top_up", account.id, this.state.topUpAmount)
+        );
+        if (!quote) {
+            return;
+        }
+        if (quote.error) {
+            this.state.quoteError = quote.error;
+            return;
+        }
+        await this.run(_t("Loading…"), () => this.pos.prepaidAddToOrder(account, quote));
+        if (!this.state.error) {
+            this.back();
+        }
+    }
+
+    onTopUpKeydown(ev) {
+        if (ev.key === "Enter") {
+            this.topUp();
         }
     }
 
