@@ -14,7 +14,7 @@ operation of a card-based prepaid system; postings to accounting.
     'external_dependencies': {
         # card-bridge: the package in card_bridge/ (pip install ./card_bridge); the addon
         # signs jobs and seals PSCs with its card_bridge.protocol, the one copy of the protocol
-        'python': ['pycryptodome', 'xlsxwriter', 'card-bridge', 'meter-head-end'],
+        'python': ['pycryptodome', 'xlsxwriter', 'openpyxl', 'card-bridge', 'meter-head-end'],
     },
     'data': [
         'security/prepaid_electricity_groups.xml',
@@ -39,6 +39,7 @@ operation of a card-based prepaid system; postings to accounting.
         'wizard/prepaid_account_refund_views.xml',
         'wizard/prepaid_account_top_up_views.xml',
         'wizard/prepaid_account_move_out_views.xml',
+        'wizard/prepaid_remote_import_views.xml',
         'wizard/prepaid_account_transfer_views.xml',
         'wizard/prepaid_meter_replace_views.xml',
         'wizard/prepaid_credit_recovery_views.xml',

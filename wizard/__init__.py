@@ -14,3 +14,4 @@ from . import prepaid_suspicious_customer
 from . import prepaid_account_top_up
 from . import prepaid_meter_command_request
 from . import prepaid_account_move_out
+from . import prepaid_remote_import
