@@ -66,6 +66,7 @@ operation of a card-based prepaid system; postings to accounting.
     ],
     'demo': [
         'demo/prepaid_demo.xml',
+        'demo/prepaid_remote_demo.xml',
     ],
     'assets': {
         'point_of_sale._assets_pos': [

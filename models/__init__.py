@@ -30,3 +30,4 @@ from . import prepaid_collection_log
 from . import prepaid_strategy_log
 from . import prepaid_account_remote
 from . import prepaid_head_end
+from . import prepaid_remote_demo

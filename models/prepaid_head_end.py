@@ -60,7 +60,9 @@ class PrepaidCardBridge(models.Model):
             # the days since the last one taken in, yesterday included (the first time: yesterday)
             missing = min((today - meter.billed_day).days - 1, MAX_DAYS_BACK) if meter.billed_day else 1
             if missing > 0 and not (meter.daily_asked_at and meter.daily_asked_at > now - DAILY_RETRY):
-                reads.append({'meter': meter.number, 'kind': 'daily', 'days': list(range(1, missing + 1))})
+                # oldest first: a report sent halfway through never carries a later day before an
+                # earlier one, which would then be taken in with nothing billed for it alone
+                reads.append({'meter': meter.number, 'kind': 'daily', 'days': list(range(missing, 0, -1))})
                 asked |= meter
             if meter.wants_current_read:
                 reads.append({'meter': meter.number, 'kind': 'current', 'days': []})

@@ -18,6 +18,10 @@ else
   odoo module install -c "$CONF" -d "$DB" prepaid_electricity >"$RUN/install.log" 2>&1 \
     || { tail -40 "$RUN/install.log"; exit 1; }
   touch "$RT/data/.$DB.installed"
+  # a new database: the remote meters demo starts again (new head-end pairing, new virtual meters
+  # whose five days of history match the demo's base, no reports of the old database)
+  rm -f "$RUN/head_end.json" "$RUN/head_end.json.spool.jsonl" "$RUN/head_end.json.rejected.jsonl" \
+    "$RUN/concentrator.json"
 fi
 echo "[run] starting Odoo (log: $RUN/odoo.log)"
 nohup "$VENV/bin/python" "$RT/odoo/usr/bin/odoo" -c "$CONF" -d "$DB" --db-filter="^$DB\$" \
@@ -55,6 +59,33 @@ if DEMO_ACTION=issue DEMO_CARD_SERIAL=$SERIAL DEMO_NEW_CARD=$new_card odoo shell
     --log-level=warn <"$ADDON_DIR/scripts/demo_bridge.py" 2>/dev/null | grep queued; then
   rm -f "$RUN/meter.json"     # a card issued anew goes into a new meter (`make meter`)
 fi
+# The remote meters demo (demo/prepaid_remote_demo.xml): the head-end, paired with the demo
+# database as "Demo head-end", listens for concentrators on 127.0.0.1:$HE_PORT and asks Odoo for
+# work every 10 s; the virtual concentrator 17000405 dials it with the four meters of Sunshine
+# Apartments (170004050001..4, rooms 101..104). New virtual meters were installed five days ago
+# (--history 5, as the demo's base), so the first work catches up those five days; their clocks
+# run in real time in the meters' time zone (the head-end's --meter-tz), kept in concentrator.json.
+HE_PORT=${PREPAID_HEAD_END_PORT:-7001}
+HE="$VENV/bin/head-end"
+state=$(DEMO_HEAD_END_CONFIG="$RUN/head_end.json" DEMO_URL="http://127.0.0.1:$PORT" odoo shell -c "$CONF" -d "$DB" \
+        --no-http --log-level=warn <"$ADDON_DIR/scripts/demo_head_end.py" 2>/dev/null | grep -E '^(PAIRED|PAIRING_CODE=)' || true)
+case "$state" in
+  PAIRED) ;;
+  PAIRING_CODE=*)
+    "$HE" pair "http://127.0.0.1:$PORT" "${state#PAIRING_CODE=}" --config "$RUN/head_end.json" \
+      --name demo-head-end ;;
+  *) echo "[run] the demo head-end could not be paired"; exit 1 ;;
+esac
+nohup "$HE" run --listen "127.0.0.1:$HE_PORT" --server-config "$RUN/head_end.json" --poll 10 \
+  --meter-tz Asia/Shanghai >"$RUN/head_end.log" 2>&1 &
+echo $! >"$RUN/head_end.pid"
+nohup "$HE" emulate --connect "127.0.0.1:$HE_PORT" --asset 17000405 --meters 4 --history 5 \
+  --tz Asia/Shanghai --state "$RUN/concentrator.json" >"$RUN/concentrator.log" 2>&1 &
+echo $! >"$RUN/concentrator.pid"
+sleep 1
+for name in head_end concentrator; do
+  kill -0 "$(cat "$RUN/$name.pid")" 2>/dev/null || { echo "[run] $name did not start:"; tail -5 "$RUN/$name.log"; exit 1; }
+done
 
 cat <<MSG
 
@@ -67,6 +98,11 @@ cat <<MSG
   with a virtual card ($SERIAL, Li Na) kept in $RUN/demo_card.bin (log: $RUN/bridge.log).
   After a sale, put the card into Li Na's meter with: make meter [CONSUME=10]
   (then Read Card at the POS shows what the meter wrote back, and she can buy again).
+  Remote meters: the head-end "Demo head-end" listens on 127.0.0.1:$HE_PORT (log: $RUN/head_end.log)
+  and reads the virtual concentrator 17000405 with rooms 101..104 of Sunshine Apartments
+  (log: $RUN/concentrator.log; meters kept in $RUN/concentrator.json), every 10 s:
+  see Electricity Vending > Remote Meters (Online Status, Bills, Strategy Log...). Room 104 (Sun Li)
+  is tripped below its overdraft limit at the first readings: Vending > Top Up closes it again.
   Stop it all with: make stop
 
 MSG

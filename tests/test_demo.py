@@ -1,5 +1,13 @@
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+import pytz
+
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import convert_file
+
+from head_end.backend import DailyReading, Report
+from head_end.virtual import DEFAULT_PROFILE, SimClock, VirtualMeter
 
 from .common import ADMIN, MANAGER, OPERATOR, make_account
 
@@ -76,6 +84,69 @@ class TestDemoData(TransactionCase):
         self.assertEqual(row.vend_amount, vend.amount_due)
         self.assertEqual(row.posted_amount, vend.amount_due)
         self.assertEqual(row.difference, 0.0)
+
+    def test_remote_demo_property(self):
+        """The remote meters demo (demo/prepaid_remote_demo.xml): four rooms on concentrator
+        17000405, installed five days ago (the base of their bills), topped up in cash; the five
+        days `head-end emulate --history 5` gives its virtual meters bill them as designed."""
+        self.load_demo()
+        convert_file(self.env, 'prepaid_electricity', 'demo/prepaid_remote_demo.xml', {}, mode='init')
+        self.env.flush_all()
+        concentrator = self.env.ref('prepaid_electricity.prepaid_concentrator_sunshine_demo')
+        self.assertEqual((concentrator.asset_number, concentrator.protocol), ('17000405', 'gdw1376'))
+        self.assertFalse(concentrator.head_end_id)          # served by every head-end of the company
+        meters = concentrator.meter_ids.sorted('number')
+        self.assertEqual(meters.mapped('number'), [f'17000405000{n}' for n in range(1, 5)])
+        self.assertEqual(meters.mapped('room'), ['101', '102', '103', '104'])
+        self.assertEqual({(m.delivery, m.rs485_port, m.baud, m.parity, m.state) for m in meters},
+                         {('remote', 2, '2400', 'even', 'installed')})
+        accounts = meters.account_id.sorted(lambda a: a.meter_id.number)
+        self.assertEqual(accounts.mapped('meter_id'), meters)
+        self.assertEqual({(a.delivery, a.state, a.tariff_id.kind, a.area_id.name) for a in accounts},
+                         {('remote', 'active', 'tou', 'Sunshine Apartments')})
+        self.assertTrue(all(accounts.partner_id.mapped('phone')))
+        self.assertEqual(accounts.mapped('money_balance'), [200.0, 80.0, 80.0, 70.0])
+        self.assertEqual(accounts.mapped('overdraft_limit'), [0.0, 0.0, 0.0, 5.0])
+        self.assertEqual({(a.alarm_threshold_1, a.alarm_threshold_2, a.alarm_state) for a in accounts},
+                         {(20.0, 10.0, 'ok')})
+        for account in accounts:
+            vend = account.vend_ids
+            self.assertEqual((vend.kind, vend.amount_due), ('topup', account.money_balance))
+            self.assertEqual(vend.payment_id.journal_id, account.station_id.cash_journal_id)
+        self.env.invalidate_all()
+        self.assertEqual(backend_reconciliation(self.env, accounts.company_id, accounts.vend_ids[0].date.date())
+                         .mapped('difference'), [0.0])
+        # the base: 00:00 five days ago in the meters' time zone, zero registers
+        shanghai = pytz.timezone('Asia/Shanghai')
+        today = datetime.now(shanghai).date()
+        installed = shanghai.localize(datetime.combine(today - timedelta(days=5), time())).astimezone(pytz.utc)
+        self.assertEqual({(m.billed_day, m.billed_at, m.billed_total, m.start_reading) for m in meters},
+                         {(today - timedelta(days=6), installed.replace(tzinfo=None), 0.0, 0.0)})
+        head_end = self.env['prepaid.card.bridge'].create({'name': 'Demo head-end', 'service': 'head_end'})
+        work = head_end._head_end_work()
+        self.assertEqual([c['asset'] for c in work['concentrators']], ['17000405'])
+        self.assertEqual({r['meter']: r['days'] for r in work['reads'] if r['kind'] == 'daily'},
+                         {m.number: [1, 2, 3, 4, 5] for m in meters})
+        # what the emulator's meters (room n: the profile × 1 + (n - 1)/4) freeze in those days
+        clock = SimClock(datetime.now(shanghai).replace(tzinfo=None), speed=0)
+        daily = []
+        for index, meter in enumerate(meters):
+            virtual = VirtualMeter(meter.number, clock, profile=[v * (1 + Decimal(index) / 4) for v in DEFAULT_PROFILE])
+            virtual.backdate(5)
+            daily += [DailyReading(meter.number, (moment - timedelta(minutes=1)).date(), shanghai.localize(moment),
+                                   datetime.now(pytz.utc), *values) for moment, values in virtual.freezes]
+        head_end._head_end_report(Report(daily=daily).to_json())
+        self.env.flush_all()
+        self.assertEqual([len(a.bill_ids) for a in accounts], [5, 5, 5, 5])
+        self.assertEqual(accounts.mapped('money_balance'), [155.6, 24.5, 13.4, -7.7])
+        self.assertEqual(accounts.mapped('alarm_state'), ['ok', 'ok', 'alarm_1', 'overdraft'])
+        decisions = self.env['prepaid.strategy.log'].search([('account_id', 'in', accounts.ids)])
+        self.assertEqual(sorted((d.account_id.meter_id.room, d.decision) for d in decisions),
+                         [('103', 'alarm_1'), ('104', 'alarm_1'), ('104', 'alarm_2'), ('104', 'trip')])
+        self.assertEqual(self.env['sms.sms'].search_count([('partner_id', 'in', accounts.partner_id.ids)]), 3)
+        trip = self.env['prepaid.meter.command'].search([('meter_id', 'in', meters.ids)])
+        self.assertEqual((trip.meter_id.room, trip.action, trip.origin, trip.state),
+                         ('104', 'trip', 'strategy', 'queued'))
 
 
 @tagged('post_install', '-at_install')

@@ -34,10 +34,10 @@ class TestHeadEndWork(RemoteCommon):
         self.report(daily=[freeze(self.today() - dt.timedelta(days=4), '120.00')], relays=[relay('closed')])
         self.meter.daily_asked_at = False
         [read] = self.head_end._head_end_work()['reads']
-        self.assertEqual(read, {'meter': METER, 'kind': 'daily', 'days': [1, 2, 3]})
+        self.assertEqual(read, {'meter': METER, 'kind': 'daily', 'days': [3, 2, 1]})
         self.meter.write({'billed_day': self.today() - dt.timedelta(days=100), 'daily_asked_at': False})
         [read] = self.head_end._head_end_work()['reads']
-        self.assertEqual(read['days'], list(range(1, 63)))
+        self.assertEqual(read['days'], list(range(62, 0, -1)))
         self.meter.write({'billed_day': self.today() - dt.timedelta(days=1), 'daily_asked_at': False})
         self.assertFalse(self.head_end._head_end_work()['reads'])
 

@@ -9,7 +9,9 @@
         the same with the work of a JSON file (read again at every poll), every report
         written as a JSON line (standard output without --reports)
   head-end emulate --connect 127.0.0.1:7001 --asset 17000405 --meters 4 [--speed N] [--state FILE]
-        a virtual concentrator with virtual apartment meters that dials a head-end
+                   [--history DAYS] [--tz Asia/Shanghai]
+        a virtual concentrator with virtual apartment meters that dials a head-end (new meters
+        backdated DAYS days: they hold the daily freezes of those days)
   head-end emulate --gateway 127.0.0.1:7002 --meters 4
         a virtual transparent DL/T 645 TCP gateway with virtual meters (the head-end dials it)
 """
@@ -24,6 +26,7 @@ import logging
 import signal
 import socket
 import sys
+import zoneinfo
 from decimal import Decimal
 from pathlib import Path
 
@@ -47,22 +50,44 @@ def meter_addresses(asset: str, count: int) -> list[str]:
     return [f'{asset[-8:]:0>8}{room:04d}' for room in range(1, count + 1)]
 
 
-class DemoState:
-    """The emulator's meters and clock in a JSON file, so that a demo survives a restart."""
+def time_zone(text: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(text)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a time zone (e.g. Asia/Shanghai)") from None
+    return text
 
-    def __init__(self, path: Path | None, speed: float):
+
+def days(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days (0 or more)")
+    return int(text)
+
+
+class DemoState:
+    """The emulator's meters and clock in a JSON file, so that a demo survives a restart.
+    ``tz``: the time zone of the meters' wall clock (default: the machine's)."""
+
+    def __init__(self, path: Path | None, speed: float, tz: str | None = None):
         self.path = path
         saved = json.loads(path.read_text(encoding='utf-8')) if path and path.exists() else {}
         # At real speed the meters kept consuming while the emulator was off; faster, their
         # time goes on where it stopped.
-        start = dt.datetime.fromisoformat(saved['clock']) if saved.get('clock') and speed != 1 else None
+        if saved.get('clock') and speed != 1:
+            start = dt.datetime.fromisoformat(saved['clock'])
+        else:
+            start = dt.datetime.now(zoneinfo.ZoneInfo(tz)).replace(tzinfo=None) if tz else None
         self.clock = SimClock(start, speed)
         self.saved_meters = {state['address']: state for state in saved.get('meters', [])}
 
-    def meter(self, address: str, scale: Decimal) -> VirtualMeter:
+    def meter(self, address: str, scale: Decimal, history: int = 0) -> VirtualMeter:
+        """The saved meter, or a new one, backdated ``history`` days (VirtualMeter.backdate)."""
         if address in self.saved_meters:
             return VirtualMeter.from_state(self.saved_meters[address], self.clock)
-        return VirtualMeter(address, self.clock, profile=[value * scale for value in DEFAULT_PROFILE])
+        meter = VirtualMeter(address, self.clock, profile=[value * scale for value in DEFAULT_PROFILE])
+        if history:
+            meter.backdate(history)
+        return meter
 
     def save(self, meters) -> None:
         if not self.path:
@@ -86,8 +111,8 @@ async def _until_stopped(tasks=()) -> None:
 
 
 async def emulate(args) -> None:
-    state = DemoState(args.state, args.speed)
-    meters = [state.meter(address, Decimal(1) + Decimal(index) / 4)
+    state = DemoState(args.state, args.speed, args.tz)
+    meters = [state.meter(address, Decimal(1) + Decimal(index) / 4, args.history)
               for index, address in enumerate(meter_addresses(args.asset, args.meters))]
     if args.gateway:
         gateway = VirtualGateway(*args.gateway)
@@ -104,7 +129,9 @@ async def emulate(args) -> None:
         _logger.info("virtual concentrator %s dialling %s:%s", args.asset, *args.connect)
         device = concentrator
     for meter in meters:
-        _logger.info("meter %s on port 2, 2400 bd even parity", meter.address)
+        _logger.info("meter %s on port 2, 2400 bd even parity: total %s kWh, %d daily freezes, clock %s (%s)",
+                     meter.address, meter.shown()[0], len(meter.freezes), f'{state.clock.now():%Y-%m-%d %H:%M}',
+                     args.tz)
 
     async def keep() -> None:
         while True:
@@ -176,6 +203,11 @@ def build_parser() -> argparse.ArgumentParser:
     emulate_parser.add_argument('--meters', type=int, default=4)
     emulate_parser.add_argument('--speed', type=float, default=1.0, help="simulated seconds per real second")
     emulate_parser.add_argument('--state', type=Path, help="JSON file keeping the meters across restarts")
+    emulate_parser.add_argument('--history', type=days, default=0, metavar='DAYS',
+                                help="new meters (not in --state) start DAYS days ago at 00:00 and hold the daily "
+                                     "freezes of those days")
+    emulate_parser.add_argument('--tz', type=time_zone, default='Asia/Shanghai',
+                                help="the time zone of the meters' clocks (as the head-end's --meter-tz)")
     emulate_parser.add_argument('--heartbeat', type=float, default=60.0, help="seconds between heartbeats")
     emulate_parser.add_argument('--save-every', type=float, default=5.0, help="seconds between two saves")
     emulate_parser.add_argument('--no-button', action='store_true',

@@ -93,6 +93,18 @@ class VirtualMeter:
                 self.freezes.append((moment, self.shown()))
         self.updated = max(self.updated, now)
 
+    def backdate(self, days: int) -> None:
+        """Make the meter as if it had been running for ``days`` days by its clock, from 00:00
+        that many days before today's: its registers then were the ones it has now, and it
+        lives those days at once (its profile's consumption, a freeze at each midnight), so
+        that it holds the daily freezes of the last ``days`` days (at most 62 are kept)."""
+        if days < 0:
+            raise ValueError("a meter is backdated by 0 days or more")
+        midnight = self.clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        self.updated = midnight - dt.timedelta(days=days)
+        self.freezes.clear()
+        self.advance()
+
     def shown(self) -> tuple[Decimal, ...]:
         """Total, T1..T4 as the meter shows them (to the cent, cut)."""
         cut = [value.quantize(dlt645.CENT, 'ROUND_DOWN') for value in self.registers]

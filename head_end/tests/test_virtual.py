@@ -9,7 +9,7 @@ from helpers import run, until
 
 from head_end import dlt645, gdw1376
 from head_end.link import FrameStream
-from head_end.virtual import SimClock, VirtualConcentrator, VirtualGateway, VirtualMeter
+from head_end.virtual import DEFAULT_PROFILE, SimClock, VirtualConcentrator, VirtualGateway, VirtualMeter
 
 METER = '170004050001'
 MIDNIGHT = dt.datetime(2025, 3, 10)
@@ -210,3 +210,50 @@ def test_the_emulators_state_survives_a_restart(tmp_path):
     restored = [again.meter(address, Decimal(1)) for address in addresses]
     assert [m.shown() for m in restored] == [m.shown() for m in meters] and meters[0].shown()[0] == 2 * ONE_DAY[0]
     assert [m.relay_open for m in restored] == [False, True] and len(restored[0].freezes) == 2
+
+
+def test_a_backdated_meter_holds_the_freezes_of_its_days():
+    meter, clock = meter_at(MIDNIGHT + dt.timedelta(hours=13))     # 13:00 on 10 March
+    meter.backdate(3)                                               # installed 7 March 00:00 at 0.00
+    assert len(meter.freezes) == 3
+    times = [dlt645.decode_freeze_time(ask(meter, dlt645.di_daily_freeze_time(n))) for n in (1, 2, 3)]
+    assert times == [MIDNIGHT, MIDNIGHT - dt.timedelta(days=1), MIDNIGHT - dt.timedelta(days=2)]
+    frozen = [dlt645.decode_registers(ask(meter, dlt645.di_daily_forward_energy(n))) for n in (3, 2, 1)]
+    assert frozen == [tuple(value * days for value in ONE_DAY) for days in (1, 2, 3)]   # one day each
+    assert meter.handle(dlt645.read_request(METER, dlt645.di_daily_freeze_time(4))) == dlt645.error_answer(
+        METER, dlt645.READ, dlt645.ERR_NO_DATA)
+    today = sum(DEFAULT_PROFILE[:13], Decimal(0))                  # 00:00-13:00 of the 10th
+    assert current(meter)[0] == 3 * ONE_DAY[0] + today
+    clock.advance(dt.timedelta(hours=11))                           # it goes on: the 10th is frozen
+    assert current(meter)[0] == 4 * ONE_DAY[0] and len(meter.freezes) == 4
+    with pytest.raises(ValueError):
+        meter.backdate(-1)
+
+
+def test_a_backdated_meter_keeps_only_62_freezes():
+    meter, _clock = meter_at(MIDNIGHT)
+    meter.backdate(70)
+    assert len(meter.freezes) == 62 and current(meter)[0] == 70 * ONE_DAY[0]
+    assert dlt645.decode_freeze_time(ask(meter, dlt645.di_daily_freeze_time(62))) == MIDNIGHT - dt.timedelta(days=61)
+
+
+def test_the_emulator_backdates_new_meters_on_the_meters_clock(tmp_path):
+    from zoneinfo import ZoneInfo
+
+    from head_end.cli import DemoState, build_parser
+    args = build_parser().parse_args(['emulate', '--connect', '127.0.0.1:7001', '--history', '5'])
+    assert (args.history, args.tz) == (5, 'Asia/Shanghai')          # as the head-end's --meter-tz
+    for bad in (['--history', '-1'], ['--tz', 'Mars/Olympus']):
+        with pytest.raises(SystemExit):
+            build_parser().parse_args(['emulate', '--connect', '127.0.0.1:7001', *bad])
+    path = tmp_path / 'demo.json'
+    state = DemoState(path, speed=1, tz='Asia/Shanghai')
+    shanghai_now = dt.datetime.now(ZoneInfo('Asia/Shanghai')).replace(tzinfo=None)
+    assert abs(state.clock.now() - shanghai_now) < dt.timedelta(seconds=5)    # real time, Shanghai's
+    meter = state.meter('170004050001', Decimal(1), history=5)
+    midnight = state.clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    assert [moment for moment, _values in meter.freezes] == [midnight - dt.timedelta(days=n) for n in range(4, -1, -1)]
+    assert meter.freezes[0][1] == ONE_DAY and meter.freezes[-1][1][0] == 5 * ONE_DAY[0]
+    state.save([meter])
+    again = DemoState(path, speed=1, tz='Asia/Shanghai').meter('170004050001', Decimal(1), history=9)
+    assert len(again.freezes) == 5 and again.freezes[0][1] == ONE_DAY      # a saved meter is not backdated again
