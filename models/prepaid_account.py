@@ -458,6 +458,19 @@ class PrepaidAccount(models.Model):
         if not locked:
             raise self._busy_error()
 
+    def _lock_for_request(self, client_request_id):
+        """Lock this account for the vend (sale or top-up) of `client_request_id`, or return the
+        vend already made for it (empty: go on, the lock is held). Lock first, then look the
+        request up: a concurrent twin is either committed (found) or still running (it holds the
+        lock, and we are refused). A request already served is answered even while another
+        station serves the customer."""
+        locked, served = self._try_lock_for_vend(client_request_id)
+        if served:
+            return served._check_same_request(self)
+        if not locked:
+            raise self._busy_error()
+        return served
+
     def _try_lock_for_vend(self, client_request_id=None):
         """Lock the account row without waiting and, in the same query, look up the vend
         already made for `client_request_id` (as prepaid.vend._find_by_request: unique in the
@@ -497,14 +510,9 @@ class PrepaidAccount(models.Model):
         Idempotent on `client_request_id`: the same request twice gives the same vend (and
         one payment)."""
         self.ensure_one()
-        # Lock first, then look the request up: a concurrent twin is either committed (found)
-        # or still running (it holds the lock, and we are refused). A request already served
-        # is answered even while another station serves the customer.
-        locked, served = self._try_lock_for_vend(client_request_id)
+        served = self._lock_for_request(client_request_id)
         if served:
-            return served._check_same_request(self)
-        if not locked:
-            raise self._busy_error()
+            return served
         self._fetch_for_vend()
         quote = self._quote(by, quantity, amount_tendered)
         vals = self._prepare_vend_vals(quote, client_request_id, channel, extra_vals)

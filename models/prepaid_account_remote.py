@@ -107,11 +107,9 @@ class PrepaidAccount(models.Model):
         `client_request_id`. A top-up that brings the balance back closes a meter the strategy
         tripped. Returns the vend."""
         self.ensure_one()
-        locked, served = self._try_lock_for_vend(client_request_id)
+        served = self._lock_for_request(client_request_id)
         if served:
-            return served._check_same_request(self)
-        if not locked:
-            raise self._busy_error()
+            return served
         amount = self._check_top_up(amount)
         before = to_decimal(self.money_balance)
         vend = self.env['prepaid.vend'].create({

@@ -1,4 +1,5 @@
 from . import prepaid_quote_mixin
+from . import prepaid_journal_mixin
 from . import prepaid_account_open
 from . import prepaid_vend_create
 from . import prepaid_vend_rewrite

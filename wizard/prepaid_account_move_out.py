@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from ..tools import ENERGY_DIGITS, default_cash_journal
+from ..tools import ENERGY_DIGITS
 
 
 class PrepaidAccountMoveOut(models.TransientModel):
@@ -9,6 +9,7 @@ class PrepaidAccountMoveOut(models.TransientModel):
     zero for the next tenant. The operation is prepaid.account._move_out."""
     _name = 'prepaid.account.move.out'
     _description = 'Move-out Settlement'
+    _inherit = ['prepaid.journal.mixin']
 
     account_id = fields.Many2one('prepaid.account', string='Customer Account', required=True,
                                  domain="[('delivery', '=', 'remote'), ('state', '=', 'active')]")
@@ -24,16 +25,9 @@ class PrepaidAccountMoveOut(models.TransientModel):
     balance_after = fields.Monetary(string='Balance to Settle', compute='_compute_estimate',
                                     help="Positive: refunded to the tenant. Negative: collected from them.")
     estimate_error = fields.Char(compute='_compute_estimate')
-    journal_id = fields.Many2one(
-        'account.journal', string='Settlement Journal', required=True, domain="[('type', 'in', ('cash', 'bank'))]",
-        compute='_compute_journal_id', store=True, readonly=False, precompute=True)
+    journal_id = fields.Many2one(string='Settlement Journal')
     note = fields.Text()
     operation_id = fields.Many2one('prepaid.operation', readonly=True)
-
-    @api.depends('account_id')
-    def _compute_journal_id(self):
-        for wizard in self:
-            wizard.journal_id = default_cash_journal(self.env, wizard.account_id.station_id)
 
     @api.depends('account_id', 'current_read_at')
     def _compute_estimate(self):

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from ..tools import ENERGY_DIGITS, PRICE_DIGITS, default_cash_journal, to_decimal
+from ..tools import ENERGY_DIGITS, PRICE_DIGITS, to_decimal
 
 
 class PrepaidAccountRefund(models.TransientModel):
@@ -9,6 +9,7 @@ class PrepaidAccountRefund(models.TransientModel):
     operation itself is prepaid.account._suspend_and_refund."""
     _name = 'prepaid.account.refund'
     _description = 'Suspend and Refund'
+    _inherit = ['prepaid.journal.mixin']
 
     step = fields.Selection([('input', 'Enter'), ('confirm', 'Confirm')], default='input', required=True,
                             readonly=True)
@@ -19,17 +20,10 @@ class PrepaidAccountRefund(models.TransientModel):
     refund_price = fields.Float(digits=PRICE_DIGITS, compute='_compute_refund')
     money_balance = fields.Monetary(related='account_id.money_balance')
     refund_amount = fields.Monetary(compute='_compute_refund')
-    journal_id = fields.Many2one(
-        'account.journal', string='Refund Journal', required=True, domain="[('type', 'in', ('cash', 'bank'))]",
-        compute='_compute_journal_id', store=True, readonly=False, precompute=True)
+    journal_id = fields.Many2one(string='Refund Journal')
     note = fields.Text()
     # The refund made by this wizard: a second click on Confirm prints its slip, never refunds again.
     operation_id = fields.Many2one('prepaid.operation', readonly=True)
-
-    @api.depends('account_id')
-    def _compute_journal_id(self):
-        for wizard in self:
-            wizard.journal_id = default_cash_journal(self.env, wizard.account_id.station_id)
 
     @api.depends('account_id', 'refund_energy')
     def _compute_refund(self):

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from ..tools import default_cash_journal, to_decimal
+from ..tools import to_decimal
 
 
 class PrepaidAccountTopUp(models.TransientModel):
@@ -9,6 +9,7 @@ class PrepaidAccountTopUp(models.TransientModel):
     top-up (client request id of the wizard)."""
     _name = 'prepaid.account.top.up'
     _description = 'Top Up a Remote Account'
+    _inherit = ['prepaid.journal.mixin']
 
     account_id = fields.Many2one('prepaid.account', string='Customer Account', required=True,
                                  domain="[('delivery', '=', 'remote'), ('state', '=', 'active')]")
@@ -16,15 +17,7 @@ class PrepaidAccountTopUp(models.TransientModel):
     money_balance = fields.Monetary(related='account_id.money_balance', string='Balance Now')
     amount = fields.Monetary(required=True)
     balance_after = fields.Monetary(compute='_compute_balance_after')
-    journal_id = fields.Many2one(
-        'account.journal', string='Payment Journal', required=True, domain="[('type', 'in', ('cash', 'bank'))]",
-        compute='_compute_journal_id', store=True, readonly=False, precompute=True)
     vend_id = fields.Many2one('prepaid.vend', readonly=True)
-
-    @api.depends('account_id')
-    def _compute_journal_id(self):
-        for wizard in self:
-            wizard.journal_id = default_cash_journal(self.env, wizard.account_id.station_id)
 
     @api.depends('amount', 'money_balance')
     def _compute_balance_after(self):

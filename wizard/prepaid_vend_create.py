@@ -1,15 +1,13 @@
 import uuid
 
-from odoo import api, fields, models
-
-from ..tools import default_cash_journal
+from odoo import fields, models
 
 
 class PrepaidVendCreate(models.TransientModel):
     """Sell electricity from the backend (stations without a POS)."""
     _name = 'prepaid.vend.create'
     _description = 'Sell Electricity'
-    _inherit = ['prepaid.quote.mixin']
+    _inherit = ['prepaid.quote.mixin', 'prepaid.journal.mixin']
 
     account_id = fields.Many2one('prepaid.account', string='Customer Account', required=True,
                                  domain="[('state', '=', 'active')]")
@@ -18,16 +16,8 @@ class PrepaidVendCreate(models.TransientModel):
     tariff_id = fields.Many2one(related='account_id.tariff_id')
     money_balance = fields.Monetary(related='account_id.money_balance')
     currency_id = fields.Many2one(related='account_id.currency_id')
-    journal_id = fields.Many2one(
-        'account.journal', string='Payment Journal', required=True, domain="[('type', 'in', ('cash', 'bank'))]",
-        compute='_compute_journal_id', store=True, readonly=False, precompute=True)
     # One id per wizard: a double click on Confirm gives the same vend, never two.
     client_request_id = fields.Char(default=lambda self: str(uuid.uuid4()), readonly=True)
-
-    @api.depends('account_id')
-    def _compute_journal_id(self):
-        for wizard in self:
-            wizard.journal_id = default_cash_journal(self.env, wizard.account_id.station_id)
 
     def _quote_account(self):
         return self.account_id
