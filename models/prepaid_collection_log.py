@@ -19,7 +19,7 @@ class PrepaidCollectionLog(models.Model):
     kind = fields.Selection([('daily', 'Daily Frozen Reading'), ('current', 'Current Registers'),
                              ('relay', 'Relay State'), ('command', 'Command')], required=True, readonly=True)
     result = fields.Selection([
-        ('ok', 'OK'), ('no_answer', 'No Answer'), ('no_data', 'No Data'), ('refused', 'Refused'),
+        ('ok', 'OK'), ('no_answer', 'No Answer'), ('no_data', 'No Data'), ('refused', 'Refused by the Meter'),
         ('error', 'Error'), ('concentrator_offline', 'Concentrator Offline'),
         ('acknowledged', 'Acknowledged'), ('confirmed', 'Confirmed'), ('failed', 'Failed'), ('unknown', 'Unknown'),
     ], required=True, readonly=True, index=True)

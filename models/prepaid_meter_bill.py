@@ -30,8 +30,8 @@ class PrepaidMeterBill(models.Model):
     tariff_id = fields.Many2one('prepaid.tariff', readonly=True)
     reading_id = fields.Many2one('prepaid.meter.reading', readonly=True,
                                  help="The frozen reading this bill ends at (empty for a move-out reading).")
-    from_at = fields.Datetime(string='From', readonly=True, help="Time of the registers the bill starts from.")
-    to_at = fields.Datetime(string='To', readonly=True, help="Time of the registers the bill ends at.")
+    from_at = fields.Datetime(string='Registers From', readonly=True, help="Time of the registers the bill starts from.")
+    to_at = fields.Datetime(string='Registers To', readonly=True, help="Time of the registers the bill ends at.")
     from_total = fields.Float(string='Start Total (kWh)', digits=ENERGY_DIGITS, readonly=True)
     to_total = fields.Float(string='End Total (kWh)', digits=ENERGY_DIGITS, readonly=True)
     energy = fields.Float(string='Energy (kWh)', digits=ENERGY_DIGITS, readonly=True)

@@ -28,7 +28,8 @@ class PrepaidMeterCommand(models.Model):
                                  index='btree_not_null')
     company_id = fields.Many2one('res.company', required=True, readonly=True)
     action = fields.Selection([
-        ('trip', 'Trip'), ('close', 'Close'), ('close_allowed', 'Allow Close (tenant presses the button)'),
+        ('trip', 'Trip (power off)'), ('close', 'Close (power on)'),
+        ('close_allowed', 'Allow Close (tenant presses the button)'),
         ('keep_power_on', 'Keep Power On'), ('keep_power_off', 'Keep Power Off'),
     ], required=True, readonly=True)
     origin = fields.Selection([('manual', 'By a Manager'), ('strategy', 'Automatic Strategy')],

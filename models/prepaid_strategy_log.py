@@ -16,7 +16,8 @@ class PrepaidStrategyLog(models.Model):
     meter_id = fields.Many2one('prepaid.meter', readonly=True)
     company_id = fields.Many2one('res.company', required=True, readonly=True)
     currency_id = fields.Many2one(related='company_id.currency_id')
-    decision = fields.Selection([('alarm_1', 'Alarm 1'), ('alarm_2', 'Alarm 2'), ('trip', 'Trip'), ('close', 'Close')],
+    decision = fields.Selection([('alarm_1', 'Alarm 1'), ('alarm_2', 'Alarm 2'), ('trip', 'Trip (power off)'),
+                                 ('close', 'Close (power on)')],
                                 required=True, readonly=True)
     balance = fields.Monetary(readonly=True, help="The balance the decision was taken on.")
     outcome = fields.Char(readonly=True)

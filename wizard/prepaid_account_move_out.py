@@ -15,7 +15,8 @@ class PrepaidAccountMoveOut(models.TransientModel):
                                  domain="[('delivery', '=', 'remote'), ('state', '=', 'active')]")
     meter_id = fields.Many2one(related='account_id.meter_id')
     currency_id = fields.Many2one(related='account_id.currency_id')
-    money_balance = fields.Monetary(related='account_id.money_balance', string='Balance Now')
+    money_balance = fields.Monetary(related='account_id.money_balance', string='Balance Now',
+                                    help="The customer's money balance now (a remote meter's balance in the system).")
     billed_at = fields.Datetime(related='meter_id.billed_at', string='Billed Up To')
     current_read_at = fields.Datetime(related='meter_id.current_read_at', string='Meter Read At')
     current_total = fields.Float(related='meter_id.current_total', string='Current Total (kWh)')
@@ -27,7 +28,7 @@ class PrepaidAccountMoveOut(models.TransientModel):
     estimate_error = fields.Char(compute='_compute_estimate')
     journal_id = fields.Many2one(string='Settlement Journal')
     note = fields.Text()
-    operation_id = fields.Many2one('prepaid.operation', readonly=True)
+    operation_id = fields.Many2one('prepaid.operation', string='Account Operation', readonly=True)
 
     @api.depends('account_id', 'current_read_at')
     def _compute_estimate(self):

@@ -23,7 +23,7 @@ class PrepaidAccountRefund(models.TransientModel):
     journal_id = fields.Many2one(string='Refund Journal')
     note = fields.Text()
     # The refund made by this wizard: a second click on Confirm prints its slip, never refunds again.
-    operation_id = fields.Many2one('prepaid.operation', readonly=True)
+    operation_id = fields.Many2one('prepaid.operation', string='Account Operation', readonly=True)
 
     @api.depends('account_id', 'refund_energy')
     def _compute_refund(self):

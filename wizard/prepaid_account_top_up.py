@@ -14,10 +14,11 @@ class PrepaidAccountTopUp(models.TransientModel):
     account_id = fields.Many2one('prepaid.account', string='Customer Account', required=True,
                                  domain="[('delivery', '=', 'remote'), ('state', '=', 'active')]")
     currency_id = fields.Many2one(related='account_id.currency_id')
-    money_balance = fields.Monetary(related='account_id.money_balance', string='Balance Now')
+    money_balance = fields.Monetary(related='account_id.money_balance', string='Balance Now',
+                                    help="The customer's money balance now (a remote meter's balance in the system).")
     amount = fields.Monetary(required=True)
     balance_after = fields.Monetary(compute='_compute_balance_after')
-    vend_id = fields.Many2one('prepaid.vend', readonly=True)
+    vend_id = fields.Many2one('prepaid.vend', string='Top-up Record', readonly=True)
 
     @api.depends('amount', 'money_balance')
     def _compute_balance_after(self):
