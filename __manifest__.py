@@ -22,6 +22,7 @@ operation of a card-based prepaid system; postings to accounting.
         'security/prepaid_electricity_security.xml',
         'data/ir_sequence_data.xml',
         'data/product_data.xml',
+        'data/ir_cron_data.xml',
         'views/prepaid_electricity_menus.xml',
         'wizard/prepaid_station_code_change_views.xml',
         'views/prepaid_station_views.xml',

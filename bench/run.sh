@@ -25,6 +25,10 @@ bench_db() {  # bench_db NAME LOG: a copy of the base with the addon, installed 
 
 if [ "${1:-}" = remote ]; then
   bench_db prepaid_bench_remote bench-remote-install.log
+  if db_exists prepaid_bench_remote_empty; then
+    odoo -c "$CONF" -d prepaid_bench_remote_empty -u prepaid_electricity --stop-after-init --no-http \
+      >"$RT/bench-remote-empty-upgrade.log" 2>&1
+  fi
   exec "$VENV/bin/python" "$ADDON_DIR/bench/remote_odoo_bench.py" prepaid_bench_remote "$CONF"
 fi
 

@@ -5,6 +5,7 @@ from odoo.tools import SQL
 
 from ..engine import money, remote_billing
 from ..tools import to_decimal
+from .prepaid_meter_command import PENDING_STATES
 
 
 class PrepaidAccount(models.Model):
@@ -37,6 +38,12 @@ class PrepaidAccount(models.Model):
         [('ok', 'OK'), ('alarm_1', 'Below Threshold 1'), ('alarm_2', 'Below Threshold 2'),
          ('overdraft', 'Below the Overdraft Limit')], compute='_compute_alarm_state', search='_search_alarm_state',
         string='Balance State')
+
+    def _auto_init(self):
+        result = super()._auto_init()
+        # a remote account's balance is rewritten by every day's bill: see prepaid.meter._auto_init
+        self.env.cr.execute(SQL("ALTER TABLE %s SET (fillfactor = 80)", SQL.identifier(self._table)))
+        return result
 
     @api.depends('money_balance', 'alarm_threshold_1', 'alarm_threshold_2', 'overdraft_limit')
     def _compute_alarm_state(self):
@@ -129,15 +136,10 @@ class PrepaidAccount(models.Model):
         return vend
 
     # ------------------------------------------------------------------ billing and strategy
-    def _apply_bills(self, balance_after, bills):
-        """Debit this account by its new `bills`, ending at `balance_after`, then apply the strategy."""
+    def _period_energy(self):
+        """The energy billed in the tariff's current period (tiered tariffs), as a Decimal."""
         self.ensure_one()
-        period_key = self._current_period_key()
-        period_energy = to_decimal(self.period_energy) if self.period_key == period_key else to_decimal(0)
-        self.with_context(tracking_disable=True).write({
-            'money_balance': float(balance_after), 'period_key': period_key,
-            'period_energy': float(period_energy + sum((to_decimal(b.energy) for b in bills), to_decimal(0)))})
-        self._apply_strategy()
+        return to_decimal(self.period_energy if self.period_key == self._current_period_key() else 0)
 
     def _apply_strategy(self):
         """Alarms once each, automatic trip and close, from the balance as it stands now; every
@@ -145,73 +147,89 @@ class PrepaidAccount(models.Model):
         # sudo: the strategy acts for whoever topped up or billed; operators may not queue
         # commands nor write the strategy log themselves
         Log = self.env['prepaid.strategy.log'].sudo()
-        for account in self.filtered(lambda a: a._is_remote() and a.state == 'active'):
+        accounts = self.filtered(lambda a: a._is_remote() and a.state == 'active')
+        pending = accounts._pending_actions()
+        alarms, logs = [], []
+        for account in accounts:
             meter = account.meter_id
+            on_its_way = pending.get(meter.id, set())
             balance = to_decimal(account.money_balance)
             first, second = to_decimal(account.alarm_threshold_1), to_decimal(account.alarm_threshold_2)
             level = remote_billing.alarm_level(balance, first, second)
             notified = min(account.alarm_level_notified, level)   # a top-up re-arms the alarms
             for alarm in remote_billing.alarms_to_send(notified, balance, first, second):
-                Log.create({**account._strategy_log_vals(f'alarm_{alarm}', balance), **account._send_alarm(alarm)})
+                alarms.append((account, alarm, balance))
                 notified = alarm
             if notified != account.alarm_level_notified:
-                account.alarm_level_notified = notified
+                account.with_context(tracking_disable=True).alarm_level_notified = notified
             overdraft = to_decimal(account.overdraft_limit)
             relay_closed = meter.relay_state != 'open'
-            trip_on_its_way = account._pending('trip')
-            if remote_billing.should_trip(balance, overdraft, relay_closed=relay_closed and not trip_on_its_way,
+            if remote_billing.should_trip(balance, overdraft, relay_closed=relay_closed and 'trip' not in on_its_way,
                                           keep_power=meter.keep_power, auto_trip=meter.auto_trip):
                 command = meter.sudo()._send_command('trip', self.env._("Balance below the overdraft limit."),
                                                      'strategy')
-                Log.create({**account._strategy_log_vals('trip', balance), 'command_id': command.id,
-                            'outcome': self.env._("Trip queued.")})
+                logs.append({**account._strategy_log_vals('trip', balance), 'command_id': command.id,
+                             'outcome': self.env._("Trip queued.")})
             elif remote_billing.should_close(balance, overdraft, relay_closed=relay_closed,
                                              tripped_by_strategy=meter.tripped_by_strategy) \
-                    and not account._pending('close', 'close_allowed'):
+                    and not on_its_way & {'close', 'close_allowed'}:
                 command = meter.sudo()._send_command('close', self.env._("Balance back above the overdraft limit."),
                                                      'strategy')
-                Log.create({**account._strategy_log_vals('close', balance), 'command_id': command.id,
-                            'outcome': self.env._("Close queued.")})
-            elif balance >= -overdraft and account._pending('trip'):
+                logs.append({**account._strategy_log_vals('close', balance), 'command_id': command.id,
+                             'outcome': self.env._("Close queued.")})
+            elif balance >= -overdraft and 'trip' in on_its_way:
                 # the money came back before the trip went out: it is not needed any more
                 unsent = self.env['prepaid.meter.command'].sudo().search([
                     ('meter_id', '=', meter.id), ('action', '=', 'trip'), ('origin', '=', 'strategy'),
                     ('state', '=', 'queued'), ('attempts', '=', 0)])
                 unsent.write({'state': 'cancelled', 'done_at': fields.Datetime.now(),
                               'detail': self.env._("The balance came back before the trip was sent.")})
+        Log.create(self._send_alarms(alarms) + logs)
 
-    def _pending(self, *actions):
-        return self.env['prepaid.meter.command'].search_count([
-            ('meter_id', '=', self.meter_id.id), ('action', 'in', actions),
-            ('state', 'in', ('queued', 'unknown', 'acknowledged'))], limit=1)
+    def _pending_actions(self):
+        """{meter id: the actions of the commands on their way to it}, for all these accounts'
+        meters in one query."""
+        pending = {}
+        for meter, action in self.env['prepaid.meter.command'].sudo()._read_group(
+                [('meter_id', 'in', self.meter_id.ids), ('state', 'in', PENDING_STATES)], ['meter_id', 'action']):
+            pending.setdefault(meter.id, set()).add(action)
+        return pending
 
     def _strategy_log_vals(self, decision, balance):
         return {'account_id': self.id, 'meter_id': self.meter_id.id, 'company_id': self.company_id.id,
                 'decision': decision, 'balance': float(balance)}
 
-    def _send_alarm(self, level):
-        """Queue the tenant's low-balance SMS (and e-mail when the partner has one); the
-        strategy log's values saying what was queued."""
-        partner = self.partner_id
-        threshold = self.alarm_threshold_1 if level == 1 else self.alarm_threshold_2
-        body = self.env._(
-            "Customer %(number)s: your electricity balance is below %(threshold)s (now %(balance)s). "
-            "Please top up.", number=self.number,
-            threshold=money.money_text(to_decimal(threshold)), balance=money.money_text(to_decimal(self.money_balance)))
-        vals, outcomes = {}, []
+    def _send_alarms(self, alarms):
+        """Queue the low-balance SMS of each (account, alarm level, balance) of `alarms` to its
+        tenant's phone, and an e-mail when the tenant has one, all at once (one wake-up of the
+        SMS queue); returns the strategy log's values saying what was queued for each."""
+        sms_vals, mail_vals, logs = [], [], []
+        for account, level, balance in alarms:
+            partner = account.partner_id
+            threshold = account.alarm_threshold_1 if level == 1 else account.alarm_threshold_2
+            body = self.env._(
+                "Customer %(number)s: your electricity balance is below %(threshold)s (now %(balance)s). "
+                "Please top up.", number=account.number,
+                threshold=money.money_text(to_decimal(threshold)), balance=money.money_text(balance))
+            outcomes = []
+            if partner.phone:
+                sms_vals.append({'number': partner.phone, 'partner_id': partner.id, 'body': body})
+                outcomes.append(self.env._("SMS queued to %(phone)s", phone=partner.phone))
+            if partner.email:
+                mail_vals.append({'email_to': partner.email, 'subject': self.env._("Low electricity balance"),
+                                  'body_html': f'<p>{body}</p>', 'recipient_ids': [fields.Command.link(partner.id)],
+                                  'auto_delete': False})
+                outcomes.append(self.env._("e-mail queued to %(email)s", email=partner.email))
+            logs.append({**account._strategy_log_vals(f'alarm_{level}', balance),
+                         'outcome': '; '.join(outcomes) or self.env._("No phone or e-mail: nobody could be warned."),
+                         'sms_id': bool(partner.phone), 'mail_id': bool(partner.email)})
         # sudo: the strategy runs for the head-end or an operator; messages are queued, never sent here
-        if partner.phone:
-            vals['sms_id'] = self.env['sms.sms'].sudo().create(
-                {'number': partner.phone, 'partner_id': partner.id, 'body': body}).id
-            outcomes.append(self.env._("SMS queued to %(phone)s", phone=partner.phone))
-        if partner.email:
-            vals['mail_id'] = self.env['mail.mail'].sudo().create({
-                'email_to': partner.email, 'subject': self.env._("Low electricity balance"),
-                'body_html': f'<p>{body}</p>', 'recipient_ids': [fields.Command.link(partner.id)],
-                'auto_delete': False}).id
-            outcomes.append(self.env._("e-mail queued to %(email)s", email=partner.email))
-        vals['outcome'] = '; '.join(outcomes) or self.env._("No phone or e-mail: nobody could be warned.")
-        return vals
+        sms = iter(self.env['sms.sms'].sudo().create(sms_vals).ids)
+        mails = iter(self.env['mail.mail'].sudo().create(mail_vals).ids)
+        for log in logs:
+            log['sms_id'] = next(sms) if log['sms_id'] else False
+            log['mail_id'] = next(mails) if log['mail_id'] else False
+        return logs
 
     # ------------------------------------------------------------------ move-out
     def _move_out_estimate(self):
@@ -225,9 +243,10 @@ class PrepaidAccount(models.Model):
                                        meter=meter.number))
         if meter.billed_at and meter.current_read_at <= meter.billed_at:
             return {'bill': None, 'balance_after': to_decimal(self.money_balance)}
-        vals = self.env['prepaid.meter.bill']._bill_vals(meter, self, meter._current_registers(),
-                                                         meter.current_read_at, to_decimal(self.money_balance))
-        return {'bill': vals, 'balance_after': to_decimal(vals['balance_after'])}
+        vals = self.env['prepaid.meter.bill']._bill_vals(
+            meter, self, meter._billed_registers(), meter.billed_at, meter.start_reading_passed,
+            meter._current_registers(), meter.current_read_at, to_decimal(self.money_balance), self._period_energy())
+        return {'bill': vals, 'balance_after': vals['balance_after']}
 
     def _move_out(self, journal, note=None):
         """Move-out (退租): bill up to the current reading, settle the balance out of or into
@@ -243,10 +262,12 @@ class PrepaidAccount(models.Model):
                                        journal=journal.display_name, company=self.company_id.name))
         meter = self.meter_id
         if estimate['bill']:
-            bill = self.env['prepaid.meter.bill'].create(
-                {**estimate['bill'], 'kind': 'move_out', 'day': fields.Date.context_today(self)})
+            Bill = self.env['prepaid.meter.bill']
+            today = fields.Date.context_today(self)
+            moves = Bill._consumption_moves({(self.company_id, today): estimate['bill']['amount']})
+            Bill.create({**estimate['bill'], 'kind': 'move_out', 'day': today,
+                         'move_id': moves.get((self.company_id, today))})
             meter._take_registers(meter._current_registers(), meter.current_read_at, meter.billed_day)
-            bill._post_consumption()
         balance = estimate['balance_after']
         payment = self.company_id._post_prepaid_payment(
             self.partner_id, -balance, journal,

@@ -7,7 +7,9 @@ from odoo.tools import SQL
 
 from head_end.backend import Report
 
+from ..tools import bulk
 from .prepaid_meter_command import PENDING_STATES
+from .prepaid_meter_reading import REGISTER_FIELDS
 
 MAX_DAYS_BACK = 62          # DL/T 645 daily freezes: the last 62 days
 DAILY_RETRY = timedelta(minutes=10)   # a meter asked for its freezes is not asked again before this
@@ -89,8 +91,7 @@ class PrepaidCardBridge(models.Model):
         concentrators = {c.asset_number: c for c in self._head_end_concentrators()}
         addresses = {item.meter for item in report.daily + report.current + report.relays + report.commands}
         addresses |= {item.address for item in report.meters} | {item.meter for item in report.log if item.meter}
-        meters = {m.number: m for m in self.env['prepaid.meter'].search(
-            [('number', 'in', list(addresses)), ('company_id', '=', company.id), ('delivery', '=', 'remote')])}
+        meters = self.env['prepaid.meter']._remote_by_number(addresses, company)
         for status in report.concentrators:
             concentrator = concentrators.get(status.asset)
             if concentrator:
@@ -133,28 +134,19 @@ class PrepaidCardBridge(models.Model):
         return readings
 
     def _store_readings(self, daily, meters):
-        """The new daily readings of `daily`: a (meter, day) already stored is not stored again."""
+        """The new daily readings of `daily` (one statement): a (meter, day) already stored, or
+        twice in the report, is stored once."""
         Reading = self.env['prepaid.meter.reading']
-        wanted = [(meters[item.meter], item) for item in daily if item.meter in meters]
-        if not wanted:
-            return Reading
-        Reading.flush_model(['meter_id', 'day'])
-        existing = set(self.env.execute_query(SQL(
-            "SELECT meter_id, day FROM prepaid_meter_reading WHERE meter_id = ANY(%s) AND day = ANY(%s)",
-            list({m.id for m, _item in wanted}), list({item.day for _m, item in wanted}))))
-        vals_list = []
-        for meter, item in wanted:
-            if (meter.id, item.day) in existing:
-                continue
-            existing.add((meter.id, item.day))
-            vals_list.append({
-                'meter_id': meter.id, 'account_id': meter.account_id.id, 'company_id': meter.company_id.id,
-                'day': item.day, 'freeze_time': _naive_utc(item.freeze_time),
-                'read_time': _naive_utc(item.read_time),
-                **{name: float(getattr(item, name)) for name in ('total', 'sharp', 'peak', 'flat', 'valley')}})
-        answered = self.env['prepaid.meter'].browse({vals['meter_id'] for vals in vals_list})
-        answered.filtered(lambda m: not m.is_online).write({'is_online': True})
-        return Reading.create(vals_list)
+        rows = [(meters[item.meter].id, meters[item.meter].account_id.id or None, self.company_id.id, item.day,
+                 _naive_utc(item.freeze_time), _naive_utc(item.read_time),
+                 *[getattr(item, name) for name in REGISTER_FIELDS])
+                for item in daily if item.meter in meters]
+        inserted = bulk.insert_rows(
+            Reading, ['meter_id', 'account_id', 'company_id', 'day', 'freeze_time', 'read_time', *REGISTER_FIELDS],
+            rows, on_conflict=SQL('(meter_id, day) DO NOTHING'))
+        readings = Reading.browse([reading_id for (reading_id,) in inserted])
+        readings.meter_id.filtered(lambda m: not m.is_online).write({'is_online': True})
+        return readings
 
     def _store_log(self, entries, concentrators, meters):
         self.env['prepaid.collection.log'].create([{

@@ -1,9 +1,9 @@
-from collections import defaultdict
-
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..engine import remote_billing
-from ..tools import ENERGY_DIGITS, PRICE_DIGITS, to_decimal
+from ..engine.tariff import TOU_BANDS
+from ..tools import ENERGY_DIGITS, PRICE_DIGITS, bulk, to_decimal
 from .prepaid_meter_reading import REGISTER_FIELDS
 
 
@@ -20,7 +20,8 @@ class PrepaidMeterBill(models.Model):
     kind = fields.Selection([('daily', 'Daily Frozen Reading'), ('move_out', 'Move-out Reading')],
                             default='daily', required=True, readonly=True)
     day = fields.Date(required=True, readonly=True, index=True)
-    meter_id = fields.Many2one('prepaid.meter', required=True, readonly=True, index=True, ondelete='restrict')
+    # indexed with the day below
+    meter_id = fields.Many2one('prepaid.meter', required=True, readonly=True, ondelete='restrict')
     account_id = fields.Many2one('prepaid.account', string='Customer Account', required=True, readonly=True,
                                  index=True, ondelete='restrict')
     partner_id = fields.Many2one(related='account_id.partner_id', string='Customer')
@@ -28,9 +29,10 @@ class PrepaidMeterBill(models.Model):
     company_id = fields.Many2one('res.company', required=True, readonly=True)
     currency_id = fields.Many2one(related='company_id.currency_id')
     tariff_id = fields.Many2one('prepaid.tariff', readonly=True)
-    reading_id = fields.Many2one('prepaid.meter.reading', readonly=True,
+    reading_id = fields.Many2one('prepaid.meter.reading', readonly=True, index='btree_not_null',
                                  help="The frozen reading this bill ends at (empty for a move-out reading).")
-    from_at = fields.Datetime(string='Registers From', readonly=True, help="Time of the registers the bill starts from.")
+    from_at = fields.Datetime(string='Registers From', readonly=True,
+                              help="Time of the registers the bill starts from.")
     to_at = fields.Datetime(string='Registers To', readonly=True, help="Time of the registers the bill ends at.")
     from_total = fields.Float(string='Start Total (kWh)', digits=ENERGY_DIGITS, readonly=True)
     to_total = fields.Float(string='End Total (kWh)', digits=ENERGY_DIGITS, readonly=True)
@@ -52,90 +54,137 @@ class PrepaidMeterBill(models.Model):
     move_id = fields.Many2one('account.move', string='Consumption Entry', readonly=True, index='btree_not_null',
                               help="The journal entry that moved this amount from the prepaid liability to revenue.")
 
-    _meter_day_kind_idx = models.Index('(meter_id, day)')
+    _meter_day_idx = models.Index('(meter_id, day)')
 
     # ------------------------------------------------------------------ billing
     @api.model
     def _bill_readings(self, readings):
         """Bill each new reading of `readings` once, oldest first per meter, from the registers
-        its meter was last read at; a reading at or before them bills nothing (a day read
+        its meter was last taken at; a reading at or before them bills nothing (a day read
         again, or caught up after a later day). A meter without an account takes the reading
-        as its base. Returns the bills made; the accounts' strategy runs after."""
+        as its base. Then the accounts' strategy. Returns the bills made.
+
+        A day of 100,000 meters comes in reports of a few thousand readings: everything is read
+        in a few queries and written with one statement per table (tools.bulk)."""
         readings = readings.sorted(lambda r: (r.meter_id.id, r.freeze_time or r.read_time, r.day))
-        readings.meter_id.fetch(['account_id', 'billed_at', 'billed_day', 'start_reading', 'start_reading_passed', *[
-            f'billed_{name}' for name in REGISTER_FIELDS]])
-        vals_list, billed_readings, accounts = [], [], self.env['prepaid.account']
-        balances = {}
+        meters = readings.meter_id
+        meters.fetch(['account_id', 'billed_at', 'billed_day', 'start_reading', 'start_reading_passed',
+                      *[f'billed_{name}' for name in REGISTER_FIELDS]])
+        meters.account_id.fetch(['state', 'money_balance', 'tariff_id', 'company_id', 'period_key', 'period_energy'])
+        bases = {meter: (meter._billed_registers(), meter.billed_at, meter.billed_day, meter.start_reading_passed)
+                 for meter in meters}
+        balances, period_energies, tariffs = {}, {}, {}
+        bill_rows, reading_notes = [], []
         for reading in readings:
             meter = reading.meter_id
+            previous, billed_at, billed_day, passed = bases[meter]
             at = reading.freeze_time or reading.read_time
-            if meter.billed_at and at <= meter.billed_at:
-                reading.billing_note = self.env._("Already billed up to %(day)s.", day=meter.billed_day)
+            if billed_at and at <= billed_at:
+                reading_notes.append((reading.id, self.env._("Already billed up to %(day)s.", day=billed_day)))
                 continue
-            account = meter.account_id if meter.account_id.state == 'active' else self.env['prepaid.account']
+            registers = reading._registers()
+            account = meter.account_id if meter.account_id.state == 'active' else None
             if account:
                 balance = balances.setdefault(account, to_decimal(account.money_balance))
-                vals = self._bill_vals(meter, account, reading._registers(), at, balance)
-                vals.update(reading_id=reading.id, day=reading.day)
-                balances[account] = to_decimal(vals['balance_after'])
-                vals_list.append(vals)
-                billed_readings.append(reading)
-                accounts |= account
+                period_energy = period_energies.setdefault(account, account._period_energy())
+                tariff = tariffs.get(account.tariff_id) or tariffs.setdefault(account.tariff_id,
+                                                                             account.tariff_id._to_engine())
+                vals = self._bill_vals(meter, account, previous, billed_at, passed, registers, at, balance,
+                                       period_energy, tariff)
+                balances[account] = vals['balance_after']
+                period_energies[account] = period_energy + vals['energy']
+                bill_rows.append({**vals, 'day': reading.day, 'reading_id': reading.id, 'kind': 'daily'})
             else:
-                reading.billing_note = self.env._("No customer on the meter: taken as its base.")
-            meter._take_registers(reading._registers(), at, reading.day)
-        bills = self.create(vals_list)
-        for bill, reading in zip(bills, billed_readings, strict=True):
-            reading.bill_id = bill
-        for account in accounts:
-            account._apply_bills(balances[account], bills.filtered(lambda b, a=account: b.account_id == a))
-        bills._post_consumption()
+                reading_notes.append((reading.id, self.env._("No customer on the meter: taken as its base.")))
+            bases[meter] = (registers, at, reading.day, passed or registers.total >= to_decimal(meter.start_reading))
+        bills = self._insert(bill_rows)
+        if bills:
+            # the ledger follows in the background: one entry for all the bills of a day so far
+            self.env.ref('prepaid_electricity.ir_cron_post_consumption')._trigger()
+        Reading, Meter, Account = (self.env[name] for name in (
+            'prepaid.meter.reading', 'prepaid.meter', 'prepaid.account'))
+        bulk.update_rows(Reading, ['billing_note'], reading_notes)
+        bulk.update_rows(Meter, ['billed_at', 'billed_day', 'start_reading_passed', *[
+            f'billed_{name}' for name in REGISTER_FIELDS]], [
+            (meter.id, at, day, passed, *[getattr(registers, name) for name in REGISTER_FIELDS])
+            for meter, (registers, at, day, passed) in bases.items() if registers is not None])
+        bulk.update_rows(Account, ['money_balance', 'period_key', 'period_energy'], [
+            (account.id, balance, account._current_period_key(), period_energies[account])
+            for account, balance in balances.items()])
+        Account.browse(account.id for account in balances)._apply_strategy()
         return bills
 
+    def _insert(self, rows):
+        """Insert bills given as dicts of one set of keys (in one statement)."""
+        if not rows:
+            return self.browse()
+        columns = list(rows[0])
+        return self.browse(bulk.insert_rows(self, columns, [tuple(row[name] for name in columns) for row in rows]))
+
     @api.model
-    def _bill_vals(self, meter, account, registers, at, balance_before):
-        """What billing `meter` from its last registers up to `registers` (taken at `at`) costs
-        `account`, as the values of a bill (nothing is written)."""
+    def _bill_vals(self, meter, account, previous, previous_at, start_passed, registers, at, balance_before,
+                   period_energy, engine_tariff=None):
+        """What billing `meter` from `previous` (its registers at `previous_at`, None before its
+        first reading) up to `registers` (taken at `at`) costs `account`, as the values of a bill
+        (Decimal figures; nothing is written). `engine_tariff`: the account's tariff as the
+        engine's, when the caller has it already."""
         tariff = account.tariff_id
-        previous = meter._billed_registers()
-        period_energy = to_decimal(account.period_energy) if account.period_key == account._current_period_key() \
-            else to_decimal(0)
-        bill = remote_billing.bill_day(previous, registers, tariff._to_engine(), meter._billing_start(), period_energy)
-        notes = {'before_start': self.env._("below the start reading"), 'rollover': self.env._("register rollover"),
-                 'reset': self.env._("register went back: meter reset or replaced, nothing billed"),
-                 'first': self.env._("first reading, billed from the start reading")}
+        start = to_decimal(0 if start_passed else meter.start_reading)
+        bill = remote_billing.bill_day(previous, registers, engine_tariff or tariff._to_engine(), start,
+                                       period_energy)
+        tou = tariff.kind == 'tou'
+        prices = {f'price_{band}': to_decimal(tariff[f'price_{band}'], 4) if tou else to_decimal(0)
+                  for band in TOU_BANDS}
         return {
             'meter_id': meter.id, 'account_id': account.id, 'company_id': account.company_id.id,
-            'tariff_id': tariff.id, 'from_at': meter.billed_at, 'to_at': at,
-            'from_total': float(previous.total) if previous else meter.start_reading,
-            'to_total': float(registers.total),
-            'energy': float(bill.deltas.total), 'energy_sharp': float(bill.deltas.sharp),
-            'energy_peak': float(bill.deltas.peak), 'energy_flat': float(bill.deltas.flat),
-            'energy_valley': float(bill.deltas.valley),
-            'price': tariff.price if tariff.kind != 'tou' else 0.0,
-            'price_sharp': tariff.price_sharp if tariff.kind == 'tou' else 0.0,
-            'price_peak': tariff.price_peak if tariff.kind == 'tou' else 0.0,
-            'price_flat': tariff.price_flat if tariff.kind == 'tou' else 0.0,
-            'price_valley': tariff.price_valley if tariff.kind == 'tou' else 0.0,
-            'amount': float(bill.amount), 'balance_before': float(balance_before),
-            'balance_after': float(balance_before - bill.amount),
-            'note': '; '.join(notes[note] for note in bill.notes) or False,
+            'tariff_id': tariff.id, 'from_at': previous_at or None, 'to_at': at,
+            'from_total': previous.total if previous else to_decimal(meter.start_reading),
+            'to_total': registers.total, 'energy': bill.deltas.total,
+            **{f'energy_{band}': getattr(bill.deltas, band) for band in TOU_BANDS},
+            'price': to_decimal(0 if tou else tariff.price, 4), **prices,
+            'amount': bill.amount, 'balance_before': balance_before, 'balance_after': balance_before - bill.amount,
+            'note': '; '.join(self._note_text(note) for note in bill.notes) or None,
         }
 
+    def _note_text(self, note):
+        return {'before_start': self.env._("below the start reading"), 'rollover': self.env._("register rollover"),
+                'reset': self.env._("register went back: meter reset or replaced, nothing billed"),
+                'first': self.env._("first reading, billed from the start reading")}[note]
+
     # ------------------------------------------------------------------ ledger
+    @api.model
     def _post_consumption(self):
-        """Move the billed money from the prepaid liability to revenue: one journal entry per
-        company and day of these bills (the electricity was delivered, the prepayment earned).
-        Nothing to move when the company posts sales straight to revenue."""
-        groups = defaultdict(lambda: self.browse())
-        for bill in self.filtered(lambda b: not b.move_id and b.amount):
-            groups[bill.company_id, bill.day] |= bill
-        # sudo: billing runs for the head-end or an operator, neither of them an accountant
+        """The ledger of the bills not posted yet (the cron triggered by each billing, and
+        managers' *Post Consumption Now*): one consumption entry per company and day, which the
+        bills of that day then point to. Returns the entries."""
+        self.flush_model(['company_id', 'day', 'amount', 'move_id'])
+        # sudo: runs as the cron's user or a manager; bills of every company are posted
+        rows = self.env.execute_query(SQL(
+            "SELECT company_id, day, SUM(amount) FROM prepaid_meter_bill WHERE move_id IS NULL AND amount != 0"
+            " GROUP BY company_id, day ORDER BY day, company_id"))
+        Company = self.env['res.company'].sudo()
+        moves = self._consumption_moves({(Company.browse(company_id), day): to_decimal(amount)
+                                         for company_id, day, amount in rows})
+        for (company, day), move_id in moves.items():
+            self.env.execute_query(SQL(
+                "UPDATE prepaid_meter_bill SET move_id = %s WHERE move_id IS NULL AND amount != 0"
+                " AND company_id = %s AND day = %s", move_id, company.id, day))
+        self.invalidate_model(['move_id'])
+        return self.env['account.move'].browse(moves.values())
+
+    @api.model
+    def _consumption_moves(self, amounts):
+        """Move billed money from the prepaid liability to revenue (the electricity was
+        delivered, the prepayment earned): one posted journal entry per (company, day) of
+        `amounts` ({(company, day): Decimal}); returns {(company, day): entry id}. Nothing to
+        move when the company posts sales straight to revenue, or for a zero amount."""
+        # sudo: billing runs for the head-end or a manager, neither of them an accountant
         Move = self.env['account.move'].sudo()
-        for (company, day), bills in groups.items():
-            if company.prepaid_income_mode != 'liability':
+        moves = {}
+        for (company, day), amount in amounts.items():
+            if company.prepaid_income_mode != 'liability' or not amount:
                 continue
-            amount = company.currency_id.round(sum(bills.mapped('amount')))
+            amount = float(amount)
             liability = company.sudo()._prepaid_income_account()
             revenue = company.sudo()._prepaid_revenue_account()
             label = self.env._("Electricity consumed on %(day)s (remote meters)", day=day)
@@ -144,12 +193,11 @@ class PrepaidMeterBill(models.Model):
                 'company_id': company.id, 'ref': label,
                 'line_ids': [
                     fields.Command.create({'name': label, 'account_id': liability.id,
-                                           'debit': amount if amount > 0 else 0.0,
-                                           'credit': -amount if amount < 0 else 0.0}),
+                                           'debit': max(amount, 0.0), 'credit': max(-amount, 0.0)}),
                     fields.Command.create({'name': label, 'account_id': revenue.id,
-                                           'credit': amount if amount > 0 else 0.0,
-                                           'debit': -amount if amount < 0 else 0.0}),
+                                           'credit': max(amount, 0.0), 'debit': max(-amount, 0.0)}),
                 ],
             })
             move.action_post()
-            bills.move_id = move
+            moves[company, day] = move.id
+        return moves

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 from ..engine.remote_billing import Registers
 from ..tools import ENERGY_DIGITS, to_decimal
@@ -14,7 +14,8 @@ class PrepaidMeterReading(models.Model):
     _order = 'day desc, id desc'
     _rec_name = 'day'
 
-    meter_id = fields.Many2one('prepaid.meter', required=True, readonly=True, index=True, ondelete='restrict')
+    # indexed by the unique (meter, day) below
+    meter_id = fields.Many2one('prepaid.meter', required=True, readonly=True, ondelete='restrict')
     account_id = fields.Many2one('prepaid.account', string='Customer Account', readonly=True,
                                  index='btree_not_null', help="The meter's account when the reading came in.")
     company_id = fields.Many2one('res.company', required=True, readonly=True)
@@ -26,10 +27,17 @@ class PrepaidMeterReading(models.Model):
     peak = fields.Float(string='Peak (kWh)', digits=ENERGY_DIGITS, readonly=True)
     flat = fields.Float(string='Flat (kWh)', digits=ENERGY_DIGITS, readonly=True)
     valley = fields.Float(string='Valley (kWh)', digits=ENERGY_DIGITS, readonly=True)
-    bill_id = fields.Many2one('prepaid.meter.bill', readonly=True, index='btree_not_null')
+    # the bill points to its reading (written once, with the bill), not the other way round
+    bill_ids = fields.One2many('prepaid.meter.bill', 'reading_id', readonly=True)
+    bill_id = fields.Many2one('prepaid.meter.bill', compute='_compute_bill_id')
     billing_note = fields.Char(readonly=True, help="Why this reading billed nothing, when it did not.")
 
     _meter_day_uniq = models.Constraint('unique(meter_id, day)', "A meter has one frozen reading per day.")
+
+    @api.depends('bill_ids')
+    def _compute_bill_id(self):
+        for reading in self:
+            reading.bill_id = reading.bill_ids[:1]
 
     def _registers(self):
         self.ensure_one()

@@ -96,6 +96,9 @@ class RemoteFixture:
         return vend
 
     def reconciliation_differences(self):
+        """The reconciliation's rows that differ, once the consumption is posted (the cron's work,
+        triggered by each billing)."""
+        self.env['prepaid.meter.bill']._post_consumption()
         self.env.flush_all()
         self.env.invalidate_all()   # the report's rows are numbered anew at each search
         rows = self.env['prepaid.reconciliation.report'].search([])

@@ -126,7 +126,7 @@ class TestDemoData(TransactionCase):
         work = head_end._head_end_work()
         self.assertEqual([c['asset'] for c in work['concentrators']], ['17000405'])
         self.assertEqual({r['meter']: r['days'] for r in work['reads'] if r['kind'] == 'daily'},
-                         {m.number: [1, 2, 3, 4, 5] for m in meters})
+                         {m.number: [5, 4, 3, 2, 1] for m in meters})
         # what the emulator's meters (room n: the profile × 1 + (n - 1)/4) freeze in those days
         clock = SimClock(datetime.now(shanghai).replace(tzinfo=None), speed=0)
         daily = []

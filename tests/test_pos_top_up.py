@@ -227,6 +227,7 @@ class TestPosTopUp(TestPoSCommon):
         self.sync(self.top_up_order(50.0))
         self.pos_session.action_pos_session_validate()
         self.assertEqual(self.pos_session.state, 'closed')
+        self.env['prepaid.meter.bill']._post_consumption()    # the ledger's cron, for the fixture's bills
         self.env.flush_all()
         self.env.invalidate_all()
         Report_ = self.env['prepaid.reconciliation.report'].sudo()

@@ -85,10 +85,23 @@ class TestRemoteBilling(RemoteCommon):
         self.assertEqual(self.meter.billed_total, 150.0)
 
     def test_consumption_moves_liability_to_revenue_and_reconciles(self):
-        self.report(daily=[freeze(day(0), '110.00', flat='10.00'), ])
-        self.report(daily=[freeze(day(1), '125.00', peak='5.00', flat='20.00')])
+        cron = self.env.ref('prepaid_electricity.ir_cron_post_consumption')
+        triggers = self.env['ir.cron.trigger'].search_count([('cron_id', '=', cron.id)])
+        self.report(daily=[freeze(day(0), '110.00', flat='10.00'), freeze(day(1), '112.00', flat='12.00')])
+        self.report(daily=[freeze(day(1), '112.00', flat='12.00')])     # read again: nothing new
+        self.report(daily=[freeze(day(2), '127.00', peak='5.00', flat='22.00')])
+        # billing asks the ledger's cron to run (at once), and leaves the entries to it
+        self.assertEqual(self.env['ir.cron.trigger'].search_count([('cron_id', '=', cron.id)]), triggers + 2)
         bills = self.bills()
-        self.assertTrue(all(bills.mapped('move_id')))
+        self.assertFalse(bills.move_id)
+        Report = self.env['prepaid.reconciliation.report']
+        self.env.flush_all()
+        self.assertEqual(Report.search([('source', '=', 'consumption'), ('date', '=', day(2))]).difference, 13.0)
+        self.assertEqual(cron.code, 'model._post_consumption()')
+        self.env['prepaid.meter.bill']._post_consumption()       # what the cron runs
+        bills.invalidate_recordset()
+        self.assertEqual(len(bills.move_id), 3)     # one entry a day
+        bills = bills.filtered(lambda bill: bill.day != day(1))
         company = self.env.company
         liability, revenue = company.prepaid_liability_account_id, company._prepaid_revenue_account()
         lines = bills.move_id.line_ids
@@ -99,6 +112,8 @@ class TestRemoteBilling(RemoteCommon):
         # the reconciliation notices a consumption entry that does not match its bills
         bills[0].move_id.button_draft()
         self.assertIn(('consumption', str(day(0))), self.reconciliation_differences())
+        # late bills of a posted day get an entry of their own at the next run
+        self.assertFalse(self.env['prepaid.meter.bill']._post_consumption())
 
     def test_card_sale_refused_for_remote_and_top_up_for_card_accounts(self):
         with self.assertRaises(UserError):

@@ -10,8 +10,8 @@ class PrepaidMeterCommandRequest(models.TransientModel):
     meter_id = fields.Many2one('prepaid.meter', required=True, domain="[('delivery', '=', 'remote')]")
     relay_state = fields.Selection(related='meter_id.relay_state')
     keep_power = fields.Boolean(related='meter_id.keep_power')
-    action = fields.Selection([('trip', 'Trip (power off)'), ('close', 'Close (power on)'), ('keep_power_on', 'Keep Power On'),
-                               ('keep_power_off', 'Keep Power Off')], required=True)
+    action = fields.Selection([('trip', 'Trip (power off)'), ('close', 'Close (power on)'),
+                               ('keep_power_on', 'Keep Power On'), ('keep_power_off', 'Keep Power Off')], required=True)
     reason = fields.Char(required=True)
 
     def action_confirm(self):

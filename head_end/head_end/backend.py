@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import sys
 import types
@@ -43,7 +44,7 @@ class JsonRecord:
     def from_json(cls, data: dict):
         if not isinstance(data, dict):
             raise ValueError(f"{cls.__name__}: a JSON object is expected, not {type(data).__name__}")
-        hints = typing.get_type_hints(cls)
+        hints = _type_hints(cls, dt.date, dt.datetime)
         values = {}
         for field in dataclasses.fields(cls):
             if field.name in data:
@@ -52,6 +53,13 @@ class JsonRecord:
                 except (TypeError, ValueError, ArithmeticError) as error:
                     raise ValueError(f"{cls.__name__}.{field.name}: {error}") from None
         return cls(**values)
+
+
+@functools.cache
+def _type_hints(cls, _date, _datetime) -> dict:
+    # read once a class (a day's report holds 100,000 readings of the same class), and again
+    # should the date classes be another's (a test's frozen clock replaces them)
+    return typing.get_type_hints(cls)
 
 
 def _dump(value):
