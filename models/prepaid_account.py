@@ -428,8 +428,7 @@ class PrepaidAccount(models.Model):
                                   hoarding_limit=to_decimal(meter.hoarding_energy))
 
     def _current_period_key(self):
-        today = fields.Date.context_today(self)
-        return f'{today:%Y}' if self.tariff_id.period == 'year' else f'{today:%Y-%m}'
+        return self.tariff_id._period_key()
 
     def _quote(self, by, quantity, amount_tendered=None, **state_overrides):
         """The engine's quote for this account, or a translated UserError saying why not.

@@ -244,7 +244,8 @@ class PrepaidAccount(models.Model):
         if meter.billed_at and meter.current_read_at <= meter.billed_at:
             return {'bill': None, 'balance_after': to_decimal(self.money_balance)}
         vals = self.env['prepaid.meter.bill']._bill_vals(
-            meter, self, meter._billed_registers(), meter.billed_at, meter.start_reading_passed,
+            meter.id, self.id, self.company_id.id, self.tariff_id, self.tariff_id._to_engine(),
+            to_decimal(meter.start_reading), meter._billed_registers(), meter.billed_at, meter.start_reading_passed,
             meter._current_registers(), meter.current_read_at, to_decimal(self.money_balance), self._period_energy())
         return {'bill': vals, 'balance_after': vals['balance_after']}
 

@@ -58,6 +58,12 @@ class PrepaidTariff(models.Model):
             except tariff_engine.TariffError as error:
                 raise refusal_error(self.env, error, ValidationError) from None
 
+    def _period_key(self):
+        """Today's period of the tariff's tiers (a year, or a month)."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        return f'{today:%Y}' if self.period == 'year' else f'{today:%Y-%m}'
+
     def _to_engine(self):
         """The tariff as the plain-Python engine's value object."""
         self.ensure_one()
