@@ -177,7 +177,7 @@ def undo_day(db):
             DELETE FROM account_move WHERE id IN (SELECT move_id FROM day_moves);
             UPDATE prepaid_meter SET billed_day = %(base_day)s, billed_at = %(base_at)s, billed_total = 1000,
                    billed_sharp = 100, billed_peak = 400, billed_flat = 300, billed_valley = 200,
-                   relay_state = 'closed', tripped_by_strategy = false, daily_asked_at = NULL
+                   relay_state = 'closed', tripped_by_strategy = false, daily_asked_at = NULL, is_online = true
              WHERE number LIKE '98%%';
             UPDATE prepaid_account a SET money_balance = CASE substr(a.number, 5)::int %% 100 WHEN 0 THEN 25
                    WHEN 1 THEN 3 ELSE 500 END, alarm_level_notified = 0, period_energy = 0
@@ -185,6 +185,11 @@ def undo_day(db):
         """, day=DAY, base_day=DAY - dt.timedelta(days=1),
             base_at=dt.datetime.combine(DAY, dt.time()) - dt.timedelta(hours=8)))
         cr.commit()
+    # the undo's writes reach the disk now, not in a checkpoint in the middle of the measurement
+    with sql_db.db_connect(db).cursor() as cr:
+        cr._cnx.autocommit = True
+        cr.execute(SQL("VACUUM ANALYZE prepaid_meter, prepaid_account, prepaid_meter_reading, prepaid_meter_bill"))
+        cr.execute(SQL("CHECKPOINT"))
 
 
 def main(full_db, conf):

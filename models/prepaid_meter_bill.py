@@ -29,7 +29,7 @@ class PrepaidMeterBill(models.Model):
     company_id = fields.Many2one('res.company', required=True, readonly=True)
     currency_id = fields.Many2one(related='company_id.currency_id')
     tariff_id = fields.Many2one('prepaid.tariff', readonly=True)
-    reading_id = fields.Many2one('prepaid.meter.reading', readonly=True, index='btree_not_null',
+    reading_id = fields.Many2one('prepaid.meter.reading', readonly=True,
                                  help="The frozen reading this bill ends at (empty for a move-out reading).")
     from_at = fields.Datetime(string='Registers From', readonly=True,
                               help="Time of the registers the bill starts from.")

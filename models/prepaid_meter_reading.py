@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import fields, models
 
 from ..engine.remote_billing import Registers
 from ..tools import ENERGY_DIGITS, to_decimal
@@ -28,16 +28,19 @@ class PrepaidMeterReading(models.Model):
     flat = fields.Float(string='Flat (kWh)', digits=ENERGY_DIGITS, readonly=True)
     valley = fields.Float(string='Valley (kWh)', digits=ENERGY_DIGITS, readonly=True)
     # the bill points to its reading (written once, with the bill), not the other way round
-    bill_ids = fields.One2many('prepaid.meter.bill', 'reading_id', readonly=True)
     bill_id = fields.Many2one('prepaid.meter.bill', compute='_compute_bill_id')
     billing_note = fields.Char(readonly=True, help="Why this reading billed nothing, when it did not.")
 
     _meter_day_uniq = models.Constraint('unique(meter_id, day)', "A meter has one frozen reading per day.")
 
-    @api.depends('bill_ids')
     def _compute_bill_id(self):
+        # through the bills' (meter, day) index: one query for a whole list
+        bills = self.env['prepaid.meter.bill'].search([
+            ('meter_id', 'in', self.meter_id.ids), ('day', 'in', list(set(self.mapped('day')))),
+            ('kind', '=', 'daily')])
+        bill_of = {bill.reading_id: bill for bill in bills}
         for reading in self:
-            reading.bill_id = reading.bill_ids[:1]
+            reading.bill_id = bill_of.get(reading, False)
 
     def _registers(self):
         self.ensure_one()
