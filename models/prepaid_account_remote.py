@@ -166,24 +166,19 @@ class PrepaidAccount(models.Model):
             relay_closed = meter.relay_state != 'open'
             if remote_billing.should_trip(balance, overdraft, relay_closed=relay_closed and 'trip' not in on_its_way,
                                           keep_power=meter.keep_power, auto_trip=meter.auto_trip):
-                command = meter.sudo()._send_command('trip', self.env._("Balance below the overdraft limit."),
-                                                     'strategy')
-                logs.append({**account._strategy_log_vals('trip', balance), 'command_id': command.id,
-                             'outcome': self.env._("Trip queued.")})
+                command = meter.sudo()._send_command('trip', False, 'strategy')
+                logs.append({**account._strategy_log_vals('trip', balance), 'command_id': command.id})
             elif remote_billing.should_close(balance, overdraft, relay_closed=relay_closed,
                                              tripped_by_strategy=meter.tripped_by_strategy) \
                     and not on_its_way & {'close', 'close_allowed'}:
-                command = meter.sudo()._send_command('close', self.env._("Balance back above the overdraft limit."),
-                                                     'strategy')
-                logs.append({**account._strategy_log_vals('close', balance), 'command_id': command.id,
-                             'outcome': self.env._("Close queued.")})
+                command = meter.sudo()._send_command('close', False, 'strategy')
+                logs.append({**account._strategy_log_vals('close', balance), 'command_id': command.id})
             elif balance >= -overdraft and 'trip' in on_its_way:
                 # the money came back before the trip went out: it is not needed any more
                 unsent = self.env['prepaid.meter.command'].sudo().search([
                     ('meter_id', '=', meter.id), ('action', '=', 'trip'), ('origin', '=', 'strategy'),
                     ('state', '=', 'queued'), ('attempts', '=', 0)])
-                unsent.write({'state': 'cancelled', 'done_at': fields.Datetime.now(),
-                              'detail': self.env._("The balance came back before the trip was sent.")})
+                unsent.write({'state': 'cancelled', 'done_at': fields.Datetime.now(), 'cancel_reason': 'money_back'})
         Log.create(self._send_alarms(alarms) + logs)
 
     def _pending_actions(self):
@@ -207,28 +202,25 @@ class PrepaidAccount(models.Model):
         for account, level, balance in alarms:
             partner = account.partner_id
             threshold = account.alarm_threshold_1 if level == 1 else account.alarm_threshold_2
-            body = self.env._(
+            body = account.with_context(lang=partner.lang).env._(     # in the tenant's language
                 "Customer %(number)s: your electricity balance is below %(threshold)s (now %(balance)s). "
                 "Please top up.", number=account.number,
                 threshold=money.money_text(to_decimal(threshold)), balance=money.money_text(balance))
-            outcomes = []
             if partner.phone:
                 sms_vals.append({'number': partner.phone, 'partner_id': partner.id, 'body': body})
-                outcomes.append(self.env._("SMS queued to %(phone)s", phone=partner.phone))
             if partner.email:
-                mail_vals.append({'email_to': partner.email, 'subject': self.env._("Low electricity balance"),
+                mail_vals.append({'email_to': partner.email,
+                                  'subject': account.with_context(lang=partner.lang).env._("Low electricity balance"),
                                   'body_html': f'<p>{body}</p>', 'recipient_ids': [fields.Command.link(partner.id)],
                                   'auto_delete': False})
-                outcomes.append(self.env._("e-mail queued to %(email)s", email=partner.email))
             logs.append({**account._strategy_log_vals(f'alarm_{level}', balance),
-                         'outcome': '; '.join(outcomes) or self.env._("No phone or e-mail: nobody could be warned."),
-                         'sms_id': bool(partner.phone), 'mail_id': bool(partner.email)})
+                         'sms_number': partner.phone or False, 'email_to': partner.email or False})
         # sudo: the strategy runs for the head-end or an operator; messages are queued, never sent here
         sms = iter(self.env['sms.sms'].sudo().create(sms_vals).ids)
         mails = iter(self.env['mail.mail'].sudo().create(mail_vals).ids)
         for log in logs:
-            log['sms_id'] = next(sms) if log['sms_id'] else False
-            log['mail_id'] = next(mails) if log['mail_id'] else False
+            log['sms_id'] = next(sms) if log['sms_number'] else False
+            log['mail_id'] = next(mails) if log['email_to'] else False
         return logs
 
     # ------------------------------------------------------------------ move-out

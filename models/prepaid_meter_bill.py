@@ -49,8 +49,10 @@ class PrepaidMeterBill(models.Model):
     amount = fields.Monetary(readonly=True)
     balance_before = fields.Monetary(readonly=True)
     balance_after = fields.Monetary(readonly=True)
-    note = fields.Char(readonly=True, help="Why a register billed less than it moved (start reading, rollover, "
-                                           "reset or replaced meter, first reading).")
+    # the engine's notes as codes: the note reads in the reader's language
+    note_codes = fields.Char(readonly=True)
+    note = fields.Char(compute='_compute_note', help="Why a register billed less than it moved (start reading, "
+                                                     "rollover, reset or replaced meter, first reading).")
     move_id = fields.Many2one('account.move', string='Consumption Entry', readonly=True, index='btree_not_null',
                               help="The journal entry that moved this amount from the prepaid liability to revenue.")
 
@@ -98,7 +100,7 @@ class PrepaidMeterBill(models.Model):
         for reading_id, meter_id, day, at, *values in reading_rows:
             previous, billed_at, billed_day, passed = bases[meter_id]
             if billed_at and at <= billed_at:
-                reading_notes.append((reading_id, self.env._("Already billed up to %(day)s.", day=billed_day)))
+                reading_notes.append((reading_id, 'already_billed'))
                 continue
             registers = remote_billing.Registers(*map(to_decimal, values))
             if meter_id in tenants:
@@ -109,7 +111,7 @@ class PrepaidMeterBill(models.Model):
                 state[0], state[1] = vals['balance_after'], state[1] + vals['energy']
                 bill_rows.append({**vals, 'day': day, 'reading_id': reading_id, 'kind': 'daily'})
             else:
-                reading_notes.append((reading_id, self.env._("No customer on the meter: taken as its base.")))
+                reading_notes.append((reading_id, 'no_customer'))
             bases[meter_id] = (registers, at, day, passed or registers.total >= starts[meter_id])
         bills = self._insert(bill_rows)
         if bills:
@@ -117,7 +119,7 @@ class PrepaidMeterBill(models.Model):
             self.env.ref('prepaid_electricity.ir_cron_post_consumption')._trigger()
         Reading, Meter, Account = (self.env[name] for name in (
             'prepaid.meter.reading', 'prepaid.meter', 'prepaid.account'))
-        bulk.update_rows(Reading, ['billing_note'], reading_notes)
+        bulk.update_rows(Reading, ['billing_state'], reading_notes)
         bulk.update_rows(Meter, ['billed_at', 'billed_day', 'start_reading_passed', *[
             f'billed_{name}' for name in REGISTER_FIELDS]], [
             (meter_id, at, day, passed, *[getattr(registers, name) for name in REGISTER_FIELDS])
@@ -155,13 +157,17 @@ class PrepaidMeterBill(models.Model):
             **{f'energy_{band}': getattr(bill.deltas, band) for band in TOU_BANDS},
             'price': to_decimal(0 if tou else tariff.price, 4), **prices,
             'amount': bill.amount, 'balance_before': balance_before, 'balance_after': balance_before - bill.amount,
-            'note': '; '.join(self._note_text(note) for note in bill.notes) or None,
+            'note_codes': ','.join(bill.notes) or None,
         }
 
-    def _note_text(self, note):
-        return {'before_start': self.env._("below the start reading"), 'rollover': self.env._("register rollover"),
-                'reset': self.env._("register went back: meter reset or replaced, nothing billed"),
-                'first': self.env._("first reading, billed from the start reading")}[note]
+    @api.depends('note_codes')
+    @api.depends_context('lang')
+    def _compute_note(self):
+        texts = {'before_start': self.env._("below the start reading"), 'rollover': self.env._("register rollover"),
+                 'reset': self.env._("register went back: meter reset or replaced, nothing billed"),
+                 'first': self.env._("first reading, billed from the start reading")}
+        for bill in self:
+            bill.note = '; '.join(texts[code] for code in (bill.note_codes or '').split(',') if code) or False
 
     # ------------------------------------------------------------------ ledger
     @api.model

@@ -48,7 +48,11 @@ class PrepaidMeterCommand(models.Model):
     sent_at = fields.Datetime(readonly=True)
     done_at = fields.Datetime(string='Result At', readonly=True)
     result_reason = fields.Char(readonly=True)
-    detail = fields.Char(readonly=True)
+    detail = fields.Char(readonly=True, help="What the head-end or the meter said.")
+    cancel_reason = fields.Selection([
+        ('replaced', 'Replaced by a newer command'),
+        ('money_back', 'The balance came back before the trip was sent'),
+    ], readonly=True)
     frames = fields.Text(readonly=True, help="Frames sent and received, as hexadecimal.")
 
     _state_idx = models.Index("(meter_id) WHERE state IN ('queued', 'unknown', 'acknowledged')")
@@ -72,7 +76,7 @@ class PrepaidMeterCommand(models.Model):
         opposite = pending.filtered(lambda c: (c.action in relay_actions) == (action in relay_actions))
         unsent = opposite.filtered(lambda c: c.state == 'queued' and not c.attempts)
         unsent.write({'state': 'cancelled', 'done_at': fields.Datetime.now(),
-                      'detail': self.env._("Replaced by a newer command.")})
+                      'cancel_reason': 'replaced'})
         if opposite - unsent:
             raise UserError(self.env._(
                 "A command to meter %(meter)s is still on its way (%(command)s): wait for its result.",

@@ -29,7 +29,10 @@ class PrepaidMeterReading(models.Model):
     valley = fields.Float(string='Valley (kWh)', digits=ENERGY_DIGITS, readonly=True)
     # the bill points to its reading (written once, with the bill), not the other way round
     bill_id = fields.Many2one('prepaid.meter.bill', compute='_compute_bill_id')
-    billing_note = fields.Char(readonly=True, help="Why this reading billed nothing, when it did not.")
+    billing_state = fields.Selection([
+        ('already_billed', 'Already billed: a later reading was taken in first'),
+        ('no_customer', 'No customer on the meter: taken as its base'),
+    ], readonly=True, help="Why this reading billed nothing, when it did not (empty: it was billed).")
 
     _meter_day_uniq = models.Constraint('unique(meter_id, day)', "A meter has one frozen reading per day.")
 

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class PrepaidStrategyLog(models.Model):
@@ -20,8 +20,25 @@ class PrepaidStrategyLog(models.Model):
                                  ('close', 'Close (power on)')],
                                 required=True, readonly=True)
     balance = fields.Monetary(readonly=True, help="The balance the decision was taken on.")
-    outcome = fields.Char(readonly=True)
+    # what was queued, kept as data: the outcome reads in the reader's language, whoever decided
+    sms_number = fields.Char(string='SMS To', readonly=True)
+    email_to = fields.Char(string='E-mail To', readonly=True)
+    outcome = fields.Char(compute='_compute_outcome')
     command_id = fields.Many2one('prepaid.meter.command', readonly=True)
     command_state = fields.Selection(related='command_id.state')
     sms_id = fields.Many2one('sms.sms', string='SMS', readonly=True)
     mail_id = fields.Many2one('mail.mail', string='E-mail', readonly=True)
+
+    @api.depends('decision', 'sms_number', 'email_to')
+    @api.depends_context('lang')
+    def _compute_outcome(self):
+        for log in self:
+            if log.decision == 'trip':
+                log.outcome = self.env._("Trip queued.")
+            elif log.decision == 'close':
+                log.outcome = self.env._("Close queued.")
+            else:
+                outcomes = [self.env._("SMS queued to %(phone)s", phone=log.sms_number)] if log.sms_number else []
+                if log.email_to:
+                    outcomes.append(self.env._("e-mail queued to %(email)s", email=log.email_to))
+                log.outcome = '; '.join(outcomes) or self.env._("No phone or e-mail: nobody could be warned.")

@@ -63,7 +63,7 @@ class TestRemoteBilling(RemoteCommon):
         self.report(daily=[freeze(day(-1), '105.00', flat='5.00')])
         late = self.env['prepaid.meter.reading'].search([('day', '=', day(-1))])
         self.assertFalse(late.bill_id)
-        self.assertTrue(late.billing_note)
+        self.assertEqual(late.billing_state, 'already_billed')
         self.assertEqual(self.account.money_balance, 100 - 32)
 
     def test_replaced_meter_bills_nothing_and_rollover_bills_the_wrap(self):

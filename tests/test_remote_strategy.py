@@ -1,4 +1,7 @@
 import datetime as dt
+from pathlib import Path
+
+import polib
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
@@ -155,3 +158,17 @@ class TestRemoteStrategy(RemoteCommon):
         with self.assertRaises(UserError):
             self.meter.with_user(self.manager)._manual_command('trip', 'again')
         self.assertEqual(self.meter.number, METER)
+
+    def test_logs_read_in_the_readers_language_and_the_sms_in_the_tenants(self):
+        self.env['res.lang']._activate_lang('zh_CN')
+        self.env['ir.module.module']._load_module_terms(['prepaid_electricity'], ['zh_CN'], overwrite=True)
+        po = polib.pofile(str(Path(__file__).resolve().parent.parent / 'i18n' / 'zh_CN.po'))
+        self.partner.lang = 'zh_CN'
+        self.consume(1, 40)         # decided by the head-end's English-speaking system user
+        logs = self.strategy().with_context(lang='zh_CN')
+        self.assertEqual(logs.filtered(lambda log: log.decision == 'trip').outcome, po.find("Trip queued.").msgstr)
+        self.assertEqual(self.strategy('trip').outcome, "Trip queued.")
+        sms = self.env['sms.sms'].search([('partner_id', '=', self.partner.id)], limit=1)
+        self.assertTrue(sms.body.startswith(po.find(
+            "Customer %(number)s: your electricity balance is below %(threshold)s (now %(balance)s). "
+            "Please top up.").msgstr.split('%')[0]))
