@@ -4,6 +4,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from contextlib import contextmanager
 from decimal import Decimal
 from unittest.mock import patch
 
@@ -68,6 +69,16 @@ def insert_test_card(chip, **kwargs):
         card.remove()
         raise
     return card
+
+
+@contextmanager
+def over_http(case):
+    """Let a service's own HTTP client (card bridge, head-end) reach the HttpCase `case`'s
+    server and transaction: what the test wrote is flushed first, and read anew after."""
+    case.env.flush_all()
+    with case.allow_requests(all_requests=True):
+        yield
+    case.env.invalidate_all()
 
 
 def make_account(env, station_code, meter_number, customer='Customer', price=2.0):

@@ -130,6 +130,9 @@ class TestPosVendingTour(TestPointOfSaleHttpCommon):
             self.thread.join(10)
 
     def pause_bridge(self):
+        # idle anew: an idle left set by the last pause would let a poll that starts just now
+        # run on while the test holds the cursor
+        self.idle.clear()
         self.paused.set()
         self.assertTrue(self.idle.wait(30), "the bridge loop did not pause")
 

@@ -9,7 +9,6 @@ import sys
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from unittest.mock import patch
@@ -28,7 +27,7 @@ from card_bridge.sle4442 import VirtualSle4442
 from card_bridge.vpcd import SlotTaken, VpcdCard, wait_for_card
 
 from ..engine import card_crypto, card_format
-from .common import TEST_READER, TEST_VPCD_PORT, ensure_pcscd, insert_test_card, make_account, use_card_keys
+from .common import TEST_READER, TEST_VPCD_PORT, ensure_pcscd, insert_test_card, make_account, over_http, use_card_keys
 
 READER = TEST_READER
 METER_SCRIPT = Path(__file__).resolve().parents[1] / 'scripts' / 'virtual_meter.py'
@@ -66,13 +65,8 @@ class TestCardBridgeEndToEnd(HttpCase):
             time.sleep(0.6)
         self.card = insert_test_card(self.chip, **kwargs)
 
-    @contextmanager
     def over_http(self):
-        """Let the bridge's own HTTP client reach this test's server and transaction."""
-        self.env.flush_all()
-        with self.allow_requests(all_requests=True):
-            yield
-        self.env.invalidate_all()
+        return over_http(self)
 
     def paired(self):
         with self.over_http():

@@ -10,7 +10,6 @@ import json
 import tempfile
 import time
 import zoneinfo
-from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from head_end.server import ServerBackend
 from head_end.service import HeadEnd
 from head_end.virtual import SimClock, VirtualConcentrator, VirtualMeter
 
+from .common import over_http
 from .remote_common import ASSET, METER, RemoteFixture
 
 SHANGHAI = zoneinfo.ZoneInfo('Asia/Shanghai')
@@ -44,13 +44,8 @@ class TestHeadEndEndToEnd(RemoteFixture, HttpCase):
         self.virtual = VirtualMeter(METER, self.clock)
         self.clock.advance(dt.timedelta(days=2))
 
-    @contextmanager
     def over_http(self):
-        """Let the head-end's HTTP client reach this test's server and transaction."""
-        self.env.flush_all()
-        with self.allow_requests(all_requests=True):
-            yield
-        self.env.invalidate_all()
+        return over_http(self)
 
     def rounds(self, *steps, connected=None):
         """Run the head-end: the virtual concentrator dials it and logs in; then for each step
