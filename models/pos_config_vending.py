@@ -2,7 +2,7 @@ from odoo import fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_round
 
-from ..engine import money
+from ..engine import money, remote_billing
 from ..tools import OPERATOR_GROUP, to_decimal
 from .prepaid_meter_command import PENDING_STATES
 
@@ -335,8 +335,9 @@ class PosConfig(models.Model):
             'method': 'money', 'quantity': float(amount), 'is_top_up': True,
             'amount_due': float(amount), 'balance_before': float(before), 'balance_after': float(after),
             # what the strategy will do once it is paid: close a meter it tripped
-            'closes_meter': bool(meter.relay_state == 'open' and meter.tripped_by_strategy
-                                 and after >= -to_decimal(account.overdraft_limit)),
+            'closes_meter': remote_billing.should_close(after, to_decimal(account.overdraft_limit),
+                                                        relay_closed=meter.relay_state != 'open',
+                                                        tripped_by_strategy=meter.tripped_by_strategy),
         }
 
     def prepaid_quote_rewrite(self, vend_id, method, quantity):

@@ -107,8 +107,7 @@ class PrepaidCardBridge(models.Model):
             if meter:
                 meter.write({'current_read_at': _naive_utc(current.read_time), 'wants_current_read': False,
                              'is_online': True,
-                             **{f'current_{name}': float(getattr(current, name))
-                                for name in ('total', 'sharp', 'peak', 'flat', 'valley')}})
+                             **{f'current_{name}': float(getattr(current, name)) for name in REGISTER_FIELDS}})
         for relay in report.relays:
             meter = meters.get(relay.meter)
             if meter:
@@ -127,9 +126,9 @@ class PrepaidCardBridge(models.Model):
                 command._apply_result(result)
                 accounts |= command.meter_id.account_id
         readings = self._store_readings(report.daily, meters)
-        self.env['prepaid.meter.bill']._bill_readings(readings)
+        bills = self.env['prepaid.meter.bill']._bill_readings(readings)    # the strategy of the billed follows
         # a confirmed trip after the balance came back, a relay found open: decide again
-        (accounts.filtered(lambda a: a.state == 'active'))._apply_strategy()
+        (accounts - bills.account_id)._apply_strategy()
         self._store_log(report.log, concentrators, meters)
         return readings
 
