@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, float_compare
 
 from ..engine.remote_billing import Registers
 from ..tools import ENERGY_DIGITS, MANAGER_GROUP, check_levels, to_decimal
@@ -165,9 +165,14 @@ class PrepaidMeter(models.Model):
         return Registers(**{name: to_decimal(self[f'billed_{name}']) for name in REGISTER_FIELDS})
 
     def write(self, vals):
-        if 'start_reading' in vals:
-            vals = {**vals, 'start_reading_passed': False}
-        return super().write(vals)
+        # another start reading applies anew until billing passes it; the same one written
+        # again (a wizard saving what it showed) leaves the meter where it stands
+        moved = 'start_reading' in vals and self.filtered(lambda meter: float_compare(
+            meter.start_reading, vals['start_reading'] or 0.0, precision_digits=ENERGY_DIGITS[1]))
+        result = super().write(vals)
+        if moved:
+            moved.start_reading_passed = False
+        return result
 
     def _current_registers(self):
         self.ensure_one()

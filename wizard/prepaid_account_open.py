@@ -1,6 +1,5 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_compare
 
 from ..tools import ENERGY_DIGITS, default_cash_journal, to_decimal
 
@@ -126,11 +125,6 @@ class PrepaidAccountOpen(models.TransientModel):
                 'concentrator_id': self.concentrator_id.id, 'rs485_port': self.rs485_port, 'baud': self.baud,
                 'parity': self.parity, 'room': self.room, 'auto_trip': self.auto_trip,
             })
-        meter = self.existing_meter_id
-        if meter and not float_compare(self.start_reading, meter.start_reading, precision_digits=ENERGY_DIGITS[1]):
-            # the meter keeps its start reading, and with it whether billing has passed it: the
-            # next bill starts from its last registers (billed_*), e.g. the move-out reading
-            del vals['start_reading']
         return vals
 
     def _account_vals(self):

@@ -612,8 +612,7 @@ class PrepaidRemoteImport(models.TransientModel):
                     vals[name] = values[key]
             existing = plan['meters'].get(values['meter'])
             if existing:
-                if values['start_reading'] is not None and \
-                        values['start_reading'] != Decimal(str(existing.start_reading)).quantize(Decimal('0.01')):
+                if values['start_reading'] is not None:
                     vals['start_reading'] = float(values['start_reading'])
                 existing.write(vals)
                 meters[values['meter']] = existing
