@@ -24,6 +24,8 @@ class CardBridgeController(http.Controller):
             return body
         if body.get('readers') is not None:
             bridge.readers = body['readers']
+        if body.get('devices') is not None:
+            bridge.devices = body['devices']
         wait = min(max(int(body.get('wait') or 0), 0), MAX_WAIT)
         if not wait:
             return bridge_requests.reply({'jobs': self._take_jobs(bridge)})
@@ -65,3 +67,19 @@ class CardBridgeController(http.Controller):
             return bridge_requests.reply({'error': "unknown event"}, 400)
         bridge.card_serial = body.get('serial') if body['event'] == 'inserted' else False
         return bridge_requests.reply({'ok': True})
+
+    @http.route('/prepaid/bridge/cash', type='http', auth='none', methods=['POST'], csrf=False, readonly=False)
+    def cash(self):
+        """An event of the bill acceptor during a kiosk's cash job (escrow, stacked, fault, idle):
+        the reply says whether to stack the note in escrow and whether to go on taking cash."""
+        bridge, body = bridge_requests.signed_request('card')
+        if bridge is None:
+            return body
+        job = request.env['prepaid.card.job'].sudo().search(
+            [('id', '=', int(body.get('job_id') or 0)), ('bridge_id', '=', bridge.id), ('operation', '=', 'cash')])
+        if not job or body.get('nonce') != job.nonce or not job.kiosk_transaction_id:
+            return bridge_requests.reply({'error': "unknown cash job"}, 404)
+        if body.get('event') not in ('escrow', 'stacked', 'fault', 'idle'):
+            return bridge_requests.reply({'error': "unknown event"}, 400)
+        transaction = job.kiosk_transaction_id.with_company(bridge.company_id)
+        return bridge_requests.reply(transaction._on_cash_event(job, body['event'], body))

@@ -31,3 +31,7 @@ from . import prepaid_strategy_log
 from . import prepaid_account_remote
 from . import prepaid_head_end
 from . import prepaid_remote_demo
+from . import pos_payment_method
+from . import pos_config_kiosk
+from . import prepaid_kiosk_transaction
+from . import prepaid_kiosk_note

@@ -72,7 +72,7 @@ class PosOrder(models.Model):
                 continue
             vend = line.prepaid_account_id._vend(
                 line.prepaid_method or 'energy', to_decimal(line.prepaid_quantity),
-                client_request_id=f'pos-line-{line.uuid or line.id}', channel='pos',
+                client_request_id=f'pos-line-{line.uuid or line.id}', channel=line._prepaid_channel(),
                 extra_vals={'pos_order_line_id': line.id})
             line._check_prepaid_price(vend.amount_due, vend.account_id)
             line.prepaid_vend_id = vend

@@ -33,6 +33,9 @@ class PosOrderLine(models.Model):
                 "The electricity line of %(customer)s is priced %(line)s but the vend costs %(vend)s: "
                 "quote it again.", customer=account.number, line=self.price_subtotal_incl, vend=amount))
 
+    def _prepaid_channel(self):
+        return 'kiosk' if self.order_id.config_id.prepaid_kiosk else 'pos'
+
     def _prepaid_top_up(self):
         """The top-up (充值) of a remote account's balance by this line's amount, checked
         against the line's price first; no card to write. Idempotent on the line."""
@@ -43,5 +46,6 @@ class PosOrderLine(models.Model):
                 "Customer %(number)s has a remote meter: top up its balance by money.", number=account.number))
         amount = to_decimal(self.prepaid_quantity)
         self._check_prepaid_price(float(amount), account)
-        return account._top_up(amount, client_request_id=f'pos-line-{self.uuid or self.id}', channel='pos',
+        return account._top_up(amount, client_request_id=f'pos-line-{self.uuid or self.id}',
+                               channel=self._prepaid_channel(),
                                extra_vals={'pos_order_line_id': self.id})

@@ -13,6 +13,8 @@ from card_bridge import protocol
 JOB_LIFETIME = protocol.MAX_JOB_LIFETIME - 5
 # PostgreSQL channel on which new jobs wake the long polls of their bridge (payload: bridge id)
 WAKE_CHANNEL = 'prepaid_card_job'
+# jobs of a kiosk's other devices (bill acceptor, receipt printer, bank card terminal)
+DEVICE_OPERATIONS = ('cash', 'print', 'pay', 'void')
 
 
 class PrepaidCardJob(models.Model):
@@ -24,8 +26,13 @@ class PrepaidCardJob(models.Model):
     _order = 'id desc'
 
     bridge_id = fields.Many2one('prepaid.card.bridge', required=True, index=True, ondelete='cascade')
-    operation = fields.Selection([('read', 'Read Card'), ('write', 'Write Card')], required=True)
+    operation = fields.Selection([('read', 'Read Card'), ('write', 'Write Card'), ('cash', 'Take Cash'),
+                                  ('print', 'Print Slip'), ('pay', 'Bank Card Payment'), ('void', 'Void Bank Card Payment')],
+                                 required=True)
     vend_id = fields.Many2one('prepaid.vend', index='btree_not_null')
+    kiosk_transaction_id = fields.Many2one('prepaid.kiosk.transaction', index='btree_not_null', ondelete='set null')
+    params = fields.Json(help="What a kiosk device job needs (amounts, slip), signed with the job.")
+    data = fields.Json(string='Device Answer', readonly=True)
     credit_valid = fields.Boolean(default=True, help="Whether the written image carries valid credit.")
     serial = fields.Char(string='Expected Card Serial')
     writes = fields.Json()
@@ -125,6 +132,14 @@ class PrepaidCardJob(models.Model):
             job._set_card_job(card_job)
         return job
 
+    @api.model
+    def _create_device_job(self, bridge, operation, transaction, params):
+        """Queue a job for one of a kiosk's other devices, for `transaction`; `params` are signed with it."""
+        if bridge.state != 'paired':
+            raise UserError(self.env._("Card bridge %(name)s is not paired.", name=bridge.name))
+        return self.create({'bridge_id': bridge.id, 'operation': operation, 'params': params,
+                            'kiosk_transaction_id': transaction.id})
+
     def _set_card_job(self, card_job):
         self.ensure_one()
         secret = self.bridge_id.sudo().secret  # sudo: the secret seals the PSC; it is never returned
@@ -153,6 +168,8 @@ class PrepaidCardJob(models.Model):
         payload = {'job_id': self.id, 'bridge_id': self.bridge_id.id, 'operation': self.operation,
                    'serial': self.serial or '', 'writes': self.writes or {}, 'psc': self.psc_present or '',
                    'new_psc': self.psc_new or '', 'expires': self.expires_at, 'nonce': self.nonce}
+        if self.params:
+            payload['params'] = self.params
         return protocol.signed(self.bridge_id.sudo().secret, payload)
 
     # ------------------------------------------------------------------ bridge side
@@ -189,6 +206,11 @@ class PrepaidCardJob(models.Model):
             # it): present that one next time. The bridge never risks the last try.
             card.is_psc_set = not card.is_psc_set
         vals = {'raw': raw.hex(), 'error': payload.get('error') or False, 'state': 'failed'}
+        if job.kiosk_transaction_id and job.operation in DEVICE_OPERATIONS:
+            vals.update(state='done' if payload.get('ok') else 'failed', data=payload.get('data') or {})
+            job.write(vals)
+            job.kiosk_transaction_id._on_device_result(job)
+            return job
         if payload.get('ok'):
             vals['state'] = 'done'
             if job.operation == 'write' and job.vend_id:
@@ -198,4 +220,6 @@ class PrepaidCardJob(models.Model):
                 except UserError as error:
                     vals.update(state='failed', error=error.args[0])
         job.write(vals)
+        if job.operation == 'write' and job.vend_id.kiosk_transaction_ids:
+            job.vend_id.kiosk_transaction_ids._on_card_write(job)
         return job

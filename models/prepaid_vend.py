@@ -50,6 +50,7 @@ class PrepaidVend(models.Model):
     channel = fields.Selection(
         [('backend', 'Backend'), ('pos', 'Point of Sale'), ('kiosk', 'Kiosk')],
         default='backend', required=True, readonly=True)
+    kiosk_transaction_ids = fields.One2many('prepaid.kiosk.transaction', 'vend_id', readonly=True)
     is_first_vend = fields.Boolean(readonly=True)
     energy_bought = fields.Float(digits=ENERGY_DIGITS, readonly=True, tracking=True,
                                  help="Energy the customer paid for (kWh, primary side).")

@@ -1,0 +1,115 @@
+"""A self-service kiosk for the tests: a POS config in kiosk mode with a cash method (the bill
+acceptor) and a bank card terminal method, its paired card bridge, and a customer whose card
+is in the kiosk's reader. The bridge's side is played with the bridge's own code: jobs are
+checked by its JobGuard, card jobs run by its runner on a virtual SLE4442, and results signed
+with its secret as it sends them; the acceptor's events go to the method the cash route calls."""
+from card_bridge.protocol import JobGuard, signed
+from card_bridge.runner import run_job
+from card_bridge.sle4442 import VirtualSle4442
+
+from .common import MANAGER, PrepaidCommon, use_card_keys
+from .test_bridge_protocol import ChipDriver
+
+
+class KioskCommon(PrepaidCommon):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        use_card_keys(cls, {'654321': {'1': '00112233445566778899aabbccddeeff'}})
+        env = cls.env
+        env.company._prepaid_sync_product_account()
+        cls.bridge = env['prepaid.card.bridge'].create({'name': 'Kiosk PC'})
+        cls.secret = cls.bridge._pair(cls.bridge.pairing_code)['secret']
+        cash_journal = env['account.journal'].create({'name': 'Kiosk Cash', 'code': 'KCSH', 'type': 'cash'})
+        bank_journal = env['account.journal'].create({'name': 'Kiosk UnionPay', 'code': 'KUPY', 'type': 'bank'})
+        cls.cash_method = env['pos.payment.method'].create({'name': 'Kiosk Cash', 'journal_id': cash_journal.id})
+        cls.card_method = env['pos.payment.method'].create({
+            'name': 'Kiosk UnionPay', 'journal_id': bank_journal.id, 'payment_method_type': 'terminal',
+            'use_payment_terminal': 'prepaid_kiosk'})
+        cls.kiosk = env['pos.config'].create({
+            'name': 'Kiosk 1', 'prepaid_kiosk': True, 'prepaid_bridge_id': cls.bridge.id,
+            'prepaid_station_id': cls.station.id,
+            'payment_method_ids': [(6, 0, (cls.cash_method | cls.card_method).ids)],
+            'prepaid_kiosk_cash_method_id': cls.cash_method.id, 'prepaid_kiosk_card_method_id': cls.card_method.id})
+        cls.Transaction = env['prepaid.kiosk.transaction']
+        cls.manager.group_ids |= env.ref(MANAGER)
+
+    def setUp(self):
+        super().setUp()
+        self.chip = VirtualSle4442(serial=bytes.fromhex('0a0b0c0d0e0f1011'))
+        self.guard = JobGuard(self.bridge.id, self.secret)
+        self.account = self.open_account(meter_number='000012345678', quantity='61')
+        card_job = self.account._issue_card(self.chip.serial.hex())
+        write = self.env['prepaid.card.job']._create_for(self.bridge, 'write', card_job, self.account.vend_ids)
+        self.run_jobs(write)
+        self.assertEqual(self.account.vend_ids.state, 'written')
+        self.insert_card(self.account)        # the credit reached the meter: the customer may buy again
+
+    # ------------------------------------------------------------------ the bridge's side
+    def take(self):
+        """The jobs the bridge takes now, as its guard accepts them."""
+        self.env.flush_all()
+        jobs = self.env['prepaid.card.job']._take_pending(self.bridge)
+        return jobs, [self.guard.check(job._signed_payload()) for job in jobs]
+
+    def send_result(self, payload):
+        self.env['prepaid.card.job']._apply_result(self.bridge, signed(self.secret, payload))
+        self.env.flush_all()
+
+    def run_jobs(self, expected=None, card_present=True):
+        """Take the pending jobs and run the card jobs on the virtual card with the bridge's
+        runner (a card pulled out: the job fails as the bridge reports it). Returns the device jobs
+        left for the test to answer."""
+        jobs, payloads = self.take()
+        if expected is not None:
+            self.assertEqual(jobs.filtered(lambda j: j.operation in ('read', 'write')), expected)
+        devices = []
+        for job, payload in zip(jobs, payloads):
+            if job.operation in ('read', 'write'):
+                if card_present:
+                    result = run_job(payload, ChipDriver(self.chip), self.secret)
+                else:
+                    result = {'job_id': job.id, 'nonce': job.nonce, 'ok': False, 'raw': '',
+                              'error': "no card in the reader"}
+                self.send_result(result)
+            else:
+                devices.append(job)
+        return self.env['prepaid.card.job'].union(*devices)
+
+    def device_result(self, job, ok=True, error='', **data):
+        self.send_result({'job_id': job.id, 'nonce': job.nonce, 'ok': ok, 'raw': '', 'error': error, 'data': data})
+
+    def put_card_in_reader(self):
+        """The card goes into the kiosk's reader: the bridge reports it, the kiosk reads it."""
+        self.bridge.card_serial = self.chip.serial.hex()
+        state = self.kiosk._kiosk_state()
+        self.assertTrue(state['card']['reading'])
+        self.run_jobs()
+        return self.kiosk._kiosk_state()
+
+    def pull_card(self):
+        self.bridge.card_serial = False
+        return self.kiosk._kiosk_state()
+
+    def insert_notes(self, transaction, *values, start_seq=1):
+        """The acceptor's events of inserted notes: each in escrow, stacked on the server's yes.
+        Returns the routes the server gave."""
+        routes = []
+        job = transaction.job_id
+        for seq, value in enumerate(values, start=start_seq):
+            reply = transaction._on_cash_event(job, 'escrow', {'value': value})
+            routes.append(reply['route'])
+            if reply['route'] == 'stack':
+                transaction._on_cash_event(job, 'stacked', {'value': value, 'seq': seq})
+        self.env.flush_all()
+        return routes
+
+    def end_cash_job(self, transaction):
+        """The bridge ends its cash job (the server said stop) and sends its result."""
+        self.device_result(transaction.job_id, notes=transaction.note_ids.mapped(lambda n: str(n.value)),
+                           total=str(transaction.amount_inserted))
+
+    def slip_job(self, transaction):
+        return self.env['prepaid.card.job'].search(
+            [('kiosk_transaction_id', '=', transaction.id), ('operation', '=', 'print')])
