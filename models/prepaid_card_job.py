@@ -26,9 +26,9 @@ class PrepaidCardJob(models.Model):
     _order = 'id desc'
 
     bridge_id = fields.Many2one('prepaid.card.bridge', required=True, index=True, ondelete='cascade')
-    operation = fields.Selection([('read', 'Read Card'), ('write', 'Write Card'), ('cash', 'Take Cash'),
-                                  ('print', 'Print Slip'), ('pay', 'Bank Card Payment'), ('void', 'Void Bank Card Payment')],
-                                 required=True)
+    operation = fields.Selection([
+        ('read', 'Read Card'), ('write', 'Write Card'), ('cash', 'Take Cash'), ('print', 'Print Slip'),
+        ('pay', 'Bank Card Payment'), ('void', 'Void Bank Card Payment')], required=True)
     vend_id = fields.Many2one('prepaid.vend', index='btree_not_null')
     kiosk_transaction_id = fields.Many2one('prepaid.kiosk.transaction', index='btree_not_null', ondelete='set null')
     params = fields.Json(help="What a kiosk device job needs (amounts, slip), signed with the job.")

@@ -130,7 +130,8 @@ class TestKioskVending(KioskCommon):
         transaction = self.Transaction.search([('kiosk_tid', '=', tid)])
         pay = self.run_jobs()
         self.assertEqual(pay.operation, 'pay')
-        self.assertEqual(pay.params, {'reference': transaction.reference, 'amount': f'{transaction.amount_requested:.2f}'})
+        self.assertEqual(pay.params, {'reference': transaction.reference,
+                                      'amount': f'{transaction.amount_requested:.2f}'})
         return transaction, pay
 
     def test_bank_card_sale(self):
