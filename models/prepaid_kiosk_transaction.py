@@ -3,10 +3,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, float_round
 
-from ..tools import electricity_product, to_decimal
+from ..tools import MANAGER_GROUP, electricity_product, to_decimal
 
 # a cash-in that hears nothing from the acceptor for so long is closed: the kiosk or its bridge
 # stopped (power cut, crash); its money is vended, never lost
@@ -376,13 +376,13 @@ class PrepaidKioskTransaction(models.Model):
         self.search([('state', 'in', OPEN_STATES)])._resume()
 
     # ------------------------------------------------------------------ operator
-    def _check_operator(self):
-        if not self.env.user.has_group('prepaid_electricity.prepaid_electricity_group_manager'):
-            raise UserError(self.env._("Only managers settle held kiosk cash."))
+    def _check_manager(self):
+        if not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(self.env._("Only managers settle held kiosk cash."))
 
     def action_vend_held(self):
         """Settle held cash by vending it (the customer's choice); never after a refund."""
-        self._check_operator()
+        self._check_manager()
         for transaction in self:
             transaction._lock()
             if transaction.state != 'held':
@@ -400,7 +400,7 @@ class PrepaidKioskTransaction(models.Model):
     def action_refund_held(self):
         """Settle held cash by paying it back: allowed only because no vend reached the system
         for it; the cash leaves the kiosk's session as a cash out."""
-        self._check_operator()
+        self._check_manager()
         for transaction in self:
             transaction._lock()
             if transaction.state != 'held' or transaction.vend_id:
