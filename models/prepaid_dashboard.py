@@ -16,6 +16,8 @@ BILL_DAYS = 14
 REMOTE_METERS = [('delivery', '=', 'remote'), ('state', '!=', 'replaced')]
 # The remote accounts the balance figures count (as the Balances list).
 REMOTE_ACCOUNTS = [('delivery', '=', 'remote'), ('state', '=', 'active')]
+# a kiosk whose bridge has not asked for work for so long is shown offline (it polls every few seconds)
+KIOSK_ONLINE_MINUTES = 2
 ALARM_STATES = ['alarm_1', 'alarm_2']
 
 
@@ -80,7 +82,48 @@ class PrepaidDashboard(models.AbstractModel):
             'months': months,
             'areas': areas,
             'remote': self._remote_data(money, locale),
+            'kiosks': self._kiosk_data(money),
         }
+
+    @api.model
+    def _kiosk_data(self, money):
+        """Each kiosk's health: online (its bridge answered lately), in service, last sale, the
+        cash in its cassette (notes stacked in its open session), paper and faults as the bridge
+        last reported them, held cash waiting for an operator. Three queries for all kiosks."""
+        kiosks = self.env['pos.config'].search([('prepaid_kiosk', '=', True)])
+        if not kiosks:
+            return []
+        sessions = kiosks.current_session_id
+        cash = dict(self.env['prepaid.kiosk.note']._read_group(
+            [('session_id', 'in', sessions.ids)], ['config_id'], ['value:sum']))
+        Transaction = self.env['prepaid.kiosk.transaction']
+        last_sale = dict(Transaction._read_group(
+            [('config_id', 'in', kiosks.ids), ('vend_id', '!=', False)], ['config_id'], ['create_date:max']))
+        held = dict(Transaction._read_group(
+            [('config_id', 'in', kiosks.ids), ('state', '=', 'held')], ['config_id'], ['__count']))
+        online_since = fields.Datetime.now() - datetime.timedelta(minutes=KIOSK_ONLINE_MINUTES)
+        recent = fields.Datetime.now() - datetime.timedelta(hours=1)
+        rows = []
+        for kiosk in kiosks:
+            bridge = kiosk.prepaid_bridge_id
+            devices = {name: device for name, device in (bridge.devices or {}).items() if isinstance(device, dict)}
+            # what the devices report now, and the faults met during a purchase in the last hour
+            faults = {(name, device.get('state')) for name, device in devices.items()
+                      if device.get('state') not in (None, 'ok')}
+            faults |= {(name, fault.get('code')) for name, fault in (kiosk.prepaid_kiosk_faults or {}).items()
+                       if fields.Datetime.to_datetime(fault.get('at')) >= recent}
+            rows.append({
+                'id': kiosk.id, 'name': kiosk.name,
+                'online': bool(bridge.last_contact and bridge.last_contact >= online_since),
+                'in_service': kiosk.prepaid_kiosk_in_service,
+                'last_sale': fields.Datetime.to_string(last_sale[kiosk]) if last_sale.get(kiosk) else False,
+                'cash': money(cash.get(kiosk, 0.0)),
+                'paper': self._device_state_label((devices.get('printer') or {}).get('state')),
+                'faults': sorted(f'{self._device_label(name)}: {self._device_state_label(code)}'
+                                 for name, code in faults),
+                'held': held.get(kiosk, 0),
+            })
+        return rows
 
     @api.model
     def _remote_data(self, money, locale):
@@ -115,6 +158,22 @@ class PrepaidDashboard(models.AbstractModel):
             'energy': round(sum(day['energy'] for day in days), 2),
             'amount': money(self.env.company.currency_id.round(sum(amount for _energy, amount in billed.values()))),
         }
+
+    @api.model
+    def _device_label(self, name):
+        return {'acceptor': self.env._("Bill acceptor"), 'printer': self.env._("Receipt printer"),
+                'terminal': self.env._("Bank card terminal"), 'reader': self.env._("Card reader")}.get(name, name)
+
+    @api.model
+    def _device_state_label(self, code):
+        if not code:
+            return ''
+        return {
+            'ok': self.env._("OK"), 'offline': self.env._("not answering"), 'jam': self.env._("jammed"),
+            'cashbox_full': self.env._("cassette full"), 'cashbox_removed': self.env._("cassette removed"),
+            'fraud': self.env._("fraud attempt"), 'rejected': self.env._("note rejected"),
+            'paper_low': self.env._("paper low"), 'paper_out': self.env._("out of paper"),
+        }.get(code, code)
 
     @api.model
     def _remote_balance_counts(self):
@@ -188,6 +247,11 @@ class PrepaidDashboard(models.AbstractModel):
                 domain = [('day', '>=', first), ('day', '<=', fields.Date.to_string(today))]
                 name = self.env._("Bills of the Last 14 Days")
             return self._list_action('prepaid_meter_bill_action', name, domain)
+        if figure == 'kiosk':
+            config = self.env['pos.config'].browse(int(key))
+            return self._list_action('prepaid_kiosk_transaction_action',
+                                     self.env._("Purchases at %(kiosk)s", kiosk=config.name),
+                                     [('config_id', '=', config.id)])
         if figure == 'to_write':
             return self.env['ir.actions.act_window']._for_xml_id('prepaid_electricity.prepaid_vend_action_to_write')
         if figure == 'suspicious':
