@@ -209,7 +209,8 @@ class PrepaidKioskTransaction(models.Model):
             self._on_payment(job)
         elif job.operation == 'void':
             outcome = (job.data or {}).get('outcome')
-            if job.state == 'done' and outcome in ('voided', 'already_voided', 'not_found'):
+            # voided now, or before (a void asked again), or no debit to void at all
+            if outcome in ('voided', 'already_voided', 'not_found'):
                 self.state = 'voided'
             else:
                 self.error = self.env._("The bank card payment could not be voided on the terminal: an "

@@ -1,5 +1,6 @@
 """Outbound HTTP to the Odoo server; every request is authenticated with the bridge secret."""
 import json
+from decimal import Decimal
 
 import requests
 
@@ -40,13 +41,24 @@ class ServerClient:
                                      headers=request_headers(self.bridge_id, self.secret, body))
         return _json(response)
 
-    def poll(self, wait=20, readers=()):
-        """Long-poll for jobs (signed by the server)."""
-        return self._post('/prepaid/bridge/poll', {'wait': wait, 'readers': list(readers)},
-                          timeout=wait + 15)['jobs']
+    def poll(self, wait=20, readers=(), devices=None):
+        """Long-poll for jobs (signed by the server). `devices`: the kiosk's device states,
+        {'acceptor': {'state': 'ok'}, 'printer': {...}, 'terminal': {...}} (sent when given)."""
+        payload = {'wait': wait, 'readers': list(readers)}
+        if devices is not None:
+            payload['devices'] = devices
+        return self._post('/prepaid/bridge/poll', payload, timeout=wait + 15)['jobs']
 
     def result(self, result):
         return self._post('/prepaid/bridge/result', signed(self.secret, result))
 
     def event(self, kind, reader, serial=''):
         return self._post('/prepaid/bridge/event', {'event': kind, 'reader': reader, 'serial': serial})
+
+    def cash_event(self, job, event, timeout=10, **fields):
+        """One event of a cash job (escrow, stacked, fault, idle) for the server to judge:
+        {'job_id', 'nonce', 'event', **fields}, amounts as strings. Returns the server's reply,
+        e.g. {'route': 'stack', 'accept': True}."""
+        payload = {'job_id': job['job_id'], 'nonce': job['nonce'], 'event': event,
+                   **{key: str(value) if isinstance(value, Decimal) else value for key, value in fields.items()}}
+        return self._post('/prepaid/bridge/cash', payload, timeout=timeout)
