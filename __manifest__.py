@@ -48,6 +48,9 @@ operation of a card-based prepaid system; postings to accounting.
         'views/prepaid_card_views.xml',
         'views/prepaid_card_bridge_views.xml',
         'views/pos_config_views.xml',
+        'views/prepaid_kiosk_transaction_views.xml',
+        'views/prepaid_kiosk_settlement_views.xml',
+        'views/prepaid_kiosk_templates.xml',
         'views/res_config_settings_views.xml',
         'views/prepaid_account_views.xml',
         'views/prepaid_vend_views.xml',
@@ -61,6 +64,8 @@ operation of a card-based prepaid system; postings to accounting.
         'report/prepaid_query_templates.xml',
         'report/prepaid_sales_report_reports.xml',
         'report/prepaid_sales_report_templates.xml',
+        'report/prepaid_kiosk_settlement_reports.xml',
+        'report/prepaid_kiosk_settlement_templates.xml',
         'wizard/prepaid_sales_report_print_views.xml',
         'views/prepaid_dashboard_views.xml',
         'views/prepaid_electricity_menus_actions.xml',
@@ -75,6 +80,32 @@ operation of a card-based prepaid system; postings to accounting.
         ],
         'web.assets_backend': [
             'prepaid_electricity/static/src/dashboard/**/*',
+        ],
+        # the self-service kiosk page (controllers/kiosk.py): its own bundle, no POS or backend
+        'prepaid_electricity.assets_kiosk': [
+            ('include', 'web._assets_helpers'),
+            ('include', 'web._assets_backend_helpers'),
+            'web/static/src/scss/pre_variables.scss',
+            'web/static/lib/bootstrap/scss/_variables.scss',
+            'web/static/lib/bootstrap/scss/_variables-dark.scss',
+            'web/static/lib/bootstrap/scss/_maps.scss',
+            # the backend's bootstrap, as point_of_sale.base_app: its helpers above are the backend's
+            ('include', 'web._assets_bootstrap_backend'),
+            ('include', 'web._assets_core'),
+            # a standalone OWL app, as point_of_sale.base_app: no webclient router, no debug menu
+            ('remove', 'web/static/src/core/browser/router.js'),
+            ('remove', 'web/static/src/core/debug/**/*'),
+            'web/static/src/libs/fontawesome/css/font-awesome.css',
+            'prepaid_electricity/static/src/app/utils/wakeup.js',
+            'prepaid_electricity/static/src/kiosk/**/*',
+        ],
+        # the kiosk page's tour runner, loaded by the page in test mode (as point_of_sale.base_tests):
+        # the page has no webclient, so the tour service comes with it
+        'prepaid_electricity.assets_kiosk_tests': [
+            'web/static/lib/hoot-dom/**/*',
+            'web_tour/static/src/js/**/*',
+            'web_tour/static/src/tour_utils.js',
+            'prepaid_electricity/static/tests/tours/prepaid_kiosk_tour.js',
         ],
         'web.assets_tests': [
             'prepaid_electricity/static/tests/tours/**/*',

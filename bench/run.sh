@@ -7,6 +7,7 @@
 # `bash bench/run.sh remote_billing` the engine's share of billing 100,000 remote meters' day (no database);
 # `bash bench/run.sh remote` the whole of it through Odoo (reports of 1,000 readings), and its cost
 # with 0 and 10,000,000 readings of history (`prepaid_bench_remote`, `prepaid_bench_remote_empty`).
+# `bash bench/run.sh kiosk`: a kiosk's time from the card in to the card written (`prepaid_bench_kiosk`).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/env.sh"
 bash "$ADDON_DIR/scripts/setup.sh"
@@ -23,6 +24,11 @@ bench_db() {  # bench_db NAME LOG: a copy of the base with the addon, installed 
   fi
 }
 
+if [ "${1:-}" = kiosk ]; then
+  bench_db prepaid_bench_kiosk bench-kiosk-install.log
+  pgrep -x -r R,S,D pcscd >/dev/null || { pcscd --auto-exit; sleep 1; }   # shared, as with the tests
+  exec "$VENV/bin/python" "$ADDON_DIR/bench/kiosk_bench.py" prepaid_bench_kiosk "$CONF" "$RT/odoo/usr/bin/odoo"
+fi
 if [ "${1:-}" = remote ]; then
   bench_db prepaid_bench_remote bench-remote-install.log
   if db_exists prepaid_bench_remote_empty; then

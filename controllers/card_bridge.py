@@ -53,7 +53,10 @@ class CardBridgeController(http.Controller):
         if bridge is None:
             return body
         try:
-            job = request.env['prepaid.card.job'].sudo()._apply_result(bridge, body)
+            # as the superuser (not a sudo'ed public env): a kiosk's result may make a POS order,
+            # which needs a real user and company
+            job = request.env['prepaid.card.job'].with_user(SUPERUSER_ID).with_company(
+                bridge.company_id)._apply_result(bridge, body)
         except UserError as error:
             return bridge_requests.reply({'error': error.args[0]}, 409)
         return bridge_requests.reply({'job_id': job.id, 'state': job.state})
@@ -81,5 +84,5 @@ class CardBridgeController(http.Controller):
             return bridge_requests.reply({'error': "unknown cash job"}, 404)
         if body.get('event') not in ('escrow', 'stacked', 'fault', 'idle'):
             return bridge_requests.reply({'error': "unknown event"}, 400)
-        transaction = job.kiosk_transaction_id.with_company(bridge.company_id)
+        transaction = job.kiosk_transaction_id.with_user(SUPERUSER_ID).with_company(bridge.company_id)
         return bridge_requests.reply(transaction._on_cash_event(job, body['event'], body))

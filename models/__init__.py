@@ -35,3 +35,6 @@ from . import pos_payment_method
 from . import pos_config_kiosk
 from . import prepaid_kiosk_transaction
 from . import prepaid_kiosk_note
+from . import prepaid_kiosk_settlement
+from . import prepaid_kiosk_settlement_line
+from . import pos_config_kiosk_settlement

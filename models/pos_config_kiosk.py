@@ -123,6 +123,8 @@ class PosConfig(models.Model):
         if not self.prepaid_kiosk_in_service:
             return self.prepaid_kiosk_service_message or self.env._(
                 "This kiosk is out of service. Please go to a vending station.")
+        if self._kiosk_settlement():
+            return self.env._("The kiosk is being collected. Please wait a moment.")
         if self.prepaid_bridge_id.state != 'paired':
             return self.env._("This kiosk is out of service. Please go to a vending station.")
         now = fields.Datetime.context_timestamp(self.with_context(tz=self.env.company.partner_id.tz or 'Asia/Shanghai'),
@@ -150,6 +152,12 @@ class PosConfig(models.Model):
         if len(name) == 2:
             return name[0] + '*'
         return name[0] + '*' * (len(name) - 2) + name[-1]
+
+    @staticmethod
+    def _kiosk_slip_money(currency, amount):
+        """An amount as a slip prints it: plain spaces and minus (the receipt printer's GB18030
+        has no glyph for U+00A0 nor U+FEFF, which Odoo puts in formatted amounts)."""
+        return currency.format(amount).replace('\xa0', ' ').replace('\ufeff', '')
 
     def _kiosk_device_fault(self, device, code):
         faults = dict(self.prepaid_kiosk_faults or {})
@@ -208,11 +216,25 @@ class PosConfig(models.Model):
                     raise UserError(self.env._("This is not a purchase card."))
                 self.prepaid_kiosk_account_id = account
             except UserError as refusal:
-                self.prepaid_kiosk_read_error = refusal.args[0]
+                # a write cut short (the card pulled out) leaves a card that no longer reads: the
+                # customer it was issued to is known by its chip serial, and only a paid purchase
+                # waiting for this card is offered (补售电), nothing new is sold on it
+                account = self._kiosk_account_waiting_for(serial)
+                if account:
+                    self.prepaid_kiosk_account_id = account
+                else:
+                    self.prepaid_kiosk_read_error = refusal.args[0]
         elif job.state == 'failed' and not self.prepaid_kiosk_read_error:
             self.prepaid_kiosk_read_error = self.env._("The card could not be read: take it out and insert it again.")
         return {'present': True, 'serial': serial, 'reading': job.state in ('pending', 'sent'),
                 'error': self.prepaid_kiosk_read_error or ''}
+
+    def _kiosk_account_waiting_for(self, serial):
+        account = self.env['prepaid.account'].search([('card_id.serial', '=', serial), ('state', '=', 'active')],
+                                                     limit=1)
+        waiting = account and self.env['prepaid.vend'].search_count(
+            [('account_id', '=', account.id), ('state', '=', 'to_write')])
+        return account if waiting else self.env['prepaid.account']
 
     def _kiosk_customer(self, account):
         """What the kiosk shows the customer of the card in its reader: a masked name, the

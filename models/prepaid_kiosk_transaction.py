@@ -329,7 +329,9 @@ class PrepaidKioskTransaction(models.Model):
         env = self.with_context(lang=account.partner_id.lang or self.env.lang).env
         _ = env._
         when = fields.Datetime.context_timestamp(self.with_env(env), vend.date or fields.Datetime.now())
-        currency = self.currency_id
+        def money(amount):
+            return self.config_id._kiosk_slip_money(self.currency_id, amount)
+
         lines = [
             [_("Station"), account.station_id.name or ''],
             [_("Kiosk"), self.config_id.name],
@@ -338,13 +340,13 @@ class PrepaidKioskTransaction(models.Model):
             [_("Meter"), account.meter_id.number],
         ]
         if vend.kind == 'topup':
-            lines += [[_("Top-up"), currency.format(vend.amount_due)],
-                      [_("Balance"), currency.format(account.money_balance)]]
+            lines += [[_("Top-up"), money(vend.amount_due)],
+                      [_("Balance"), money(account.money_balance)]]
         else:
             lines += [[_("Purchase No."), str(vend.sequence)],
                       [_("Energy"), f"{vend.energy_bought:.2f} kWh"],
-                      [_("Amount"), currency.format(vend.amount_due)],
-                      [_("Balance"), currency.format(vend.balance_after)]]
+                      [_("Amount"), money(vend.amount_due)],
+                      [_("Balance"), money(vend.balance_after)]]
         lines += [[_("Payment"), dict(self._fields['payment']._description_selection(env))[self.payment]],
                   [_("Time"), when.strftime('%Y-%m-%d %H:%M:%S')],
                   [_("Receipt No."), self.pos_order_id.name or self.reference]]

@@ -2,6 +2,7 @@
 
   pair  : make sure the bridge record "Demo workstation" waits for pairing; print its code
   issue : write Li Na's card (her first vend) through that bridge onto the virtual card
+  kiosk : print the demo kiosk's address
 """
 import os
 
@@ -15,6 +16,11 @@ if ACTION == 'pair':
     bridge = bridge or Bridge.create({'name': 'Demo workstation'})
     bridge.action_new_pairing_code()
     env.ref('prepaid_electricity.pos_config_vending_demo').prepaid_bridge_id = bridge  # noqa: F821
+    # the demo workstation is also the lobby kiosk's PC: one bridge drives the reader, the bill
+    # acceptor, the receipt printer and the bank card terminal
+    kiosk = env.ref('prepaid_electricity.pos_config_kiosk_demo', raise_if_not_found=False)  # noqa: F821
+    if kiosk:
+        kiosk.prepaid_bridge_id = bridge
     env.cr.commit()  # noqa: F821
     print(f"PAIRING_CODE={bridge.pairing_code}")
 elif ACTION == 'issue':
@@ -30,3 +36,6 @@ elif ACTION == 'issue':
         env['prepaid.card.job']._create_for(bridge, 'write', card_job, vend)  # noqa: F821
         env.cr.commit()  # noqa: F821
         print(f"queued: write Li Na's card {serial}")
+elif ACTION == 'kiosk':
+    kiosk = env.ref('prepaid_electricity.pos_config_kiosk_demo')  # noqa: F821
+    print(f"KIOSK_URL=/prepaid/kiosk/{kiosk.id}?access_token={kiosk.access_token}")

@@ -30,3 +30,8 @@ from . import test_remote_billing
 from . import test_remote_strategy
 from . import test_remote_head_end
 from . import test_http_head_end
+from . import test_kiosk_vending
+from . import test_kiosk_failures
+from . import test_kiosk_settlement
+from . import test_kiosk_dashboard
+from . import test_http_kiosk
