@@ -402,13 +402,22 @@ class PrepaidKioskTransaction(models.Model):
 
     def action_refund_held(self):
         """Settle held cash by paying it back: allowed only because no vend reached the system
-        for it; the cash leaves the kiosk's session as a cash out."""
+        for it. Before its collection the cash leaves the kiosk's session as a cash out; after,
+        it is paid at a station out of the kiosk's cash journal."""
         self._check_manager()
         for transaction in self:
             transaction._lock()
             if transaction.state != 'held' or transaction.vend_id:
                 raise UserError(self.env._("Only held cash with no vend can be refunded."))
-            transaction._cash_move('out', self.env._("Held cash refunded: %(reference)s",
-                                                     reference=transaction.reference))
+            reason = self.env._("Held cash refunded: %(reference)s", reference=transaction.reference)
+            if transaction.session_id.state == 'opened':
+                transaction._cash_move('out', reason)     # paid back from the cassette, not yet collected
+            else:
+                # collected with its session: paid back at a station, out of the kiosk's cash journal
+                # (no session: the next collection of the cassette is not touched)
+                self.env['account.bank.statement.line'].sudo().create({
+                    'journal_id': transaction.config_id._kiosk_payment_method('cash').journal_id.id,
+                    'amount': -transaction.amount_inserted, 'payment_ref': reason,
+                    'partner_id': transaction.account_id.partner_id.id, 'date': fields.Date.context_today(self)})
             transaction.write({'state': 'refunded', 'settled_by_id': self.env.uid,
                                'settled_at': fields.Datetime.now()})

@@ -208,6 +208,24 @@ class TestKioskSettlement(KioskCommon):
         if text is not None:
             self.assertIn(transaction.reference, text)
 
+    def test_held_cash_refunded_after_the_collection(self):
+        """Held cash refunded after its cassette was collected is paid at a station, out of the
+        kiosk's cash journal: the next collection of the cassette is not touched."""
+        transaction = self.cash_purchase('h-2', '20.00', buy=False)
+        self.account.action_deactivate()
+        self.kiosk._kiosk_buy('h-2')
+        self.end_cash_job(transaction)
+        settlement = self.start()
+        self.count_cassette(settlement, {20.0: 1})
+        settlement.with_user(self.operator).action_end()
+        transaction.with_user(self.manager).action_refund_held()
+        self.assertEqual(transaction.state, 'refunded')
+        refund = self.env['account.bank.statement.line'].search(
+            [('journal_id', '=', self.cash_method.journal_id.id), ('amount', '=', -20.0)])
+        self.assertEqual(len(refund), 1)
+        self.assertFalse(refund.pos_session_id)
+        self.assertEqual(settlement.next_session_id.cash_register_balance_end, 0.0)
+
     def test_only_vending_operators_collect(self):
         """A POS user without the vending role cannot start a settlement; a collector sees
         their own settlements, a manager all of them."""
