@@ -68,7 +68,9 @@ class CardBridgeController(http.Controller):
             return body
         if body.get('event') not in ('inserted', 'removed'):
             return bridge_requests.reply({'error': "unknown event"}, 400)
-        bridge.card_serial = body.get('serial') if body['event'] == 'inserted' else False
+        serial = body.get('serial') if body['event'] == 'inserted' else False
+        if serial != bridge.card_serial:     # a card in or out (the same card again is no news)
+            bridge.write({'card_serial': serial, 'card_changed_at': bridge.env.cr.now()})
         return bridge_requests.reply({'ok': True})
 
     @http.route('/prepaid/bridge/cash', type='http', auth='none', methods=['POST'], csrf=False, readonly=False)

@@ -202,7 +202,9 @@ class PosConfig(models.Model):
                 self.write({'prepaid_kiosk_read_job_id': False, 'prepaid_kiosk_account_id': False,
                             'prepaid_kiosk_read_error': False})
             return {'present': False, 'serial': '', 'reading': False, 'error': ''}
-        if not job or (job.serial and job.serial != serial) or (job.state == 'expired'):
+        # a card taken out and put back (into the meter, say) is read again: it changed
+        inserted_again = bridge.card_changed_at and job and job.create_date < bridge.card_changed_at
+        if not job or (job.serial and job.serial != serial) or job.state == 'expired' or inserted_again:
             job = self.env['prepaid.card.job']._create_for(bridge, 'read')
             job.serial = serial
             self.write({'prepaid_kiosk_read_job_id': job.id, 'prepaid_kiosk_account_id': False,

@@ -38,6 +38,7 @@ class PrepaidCardBridge(models.Model):
     readers = fields.Json(readonly=True)
     readers_text = fields.Text(string='Readers', compute='_compute_readers_text')
     card_serial = fields.Char(string='Card in Reader', readonly=True)
+    card_changed_at = fields.Datetime(readonly=True, help="When a card last went into or out of the reader.")
     devices = fields.Json(readonly=True, help="The state of the kiosk devices, as the bridge last reported it.")
     job_ids = fields.One2many('prepaid.card.job', 'bridge_id')
 

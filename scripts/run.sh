@@ -53,7 +53,25 @@ kill -0 "$(cat "$RUN/emulate.pid")" 2>/dev/null || { echo "[run] the virtual car
 code=$(DEMO_ACTION=pair odoo shell -c "$CONF" -d "$DB" --no-http --log-level=warn <"$ADDON_DIR/scripts/demo_bridge.py" 2>/dev/null \
        | sed -n 's/^PAIRING_CODE=//p')
 "$VENV/bin/card-bridge" --config "$RUN/bridge.json" pair "http://127.0.0.1:$PORT" "$code" --name demo-workstation
-nohup "$VENV/bin/card-bridge" --config "$RUN/bridge.json" run --reader "$READER" >"$RUN/bridge.log" 2>&1 &
+# The demo workstation is also the PC of the lobby kiosk (demo "Self-Service Kiosk (Lobby)"): the
+# same bridge drives a virtual ccTalk bill acceptor on a pseudo-terminal (notes inserted with
+# `make note VALUE=50`), a virtual ESC/POS printer on TCP (slips kept in run/slips) and the
+# simulated bank card terminal (`make pay OUTCOME=decline` for the next payment). Short long
+# polls (1 s): the kiosk sees a card within about a second of its insertion.
+ACCEPTOR_CONTROL=${PREPAID_ACCEPTOR_CONTROL:-127.0.0.1:7101}
+PRINTER_PORT=${PREPAID_PRINTER_PORT:-9101}
+nohup "$VENV/bin/card-bridge" emulate-acceptor --link "$RUN/acceptor.tty" --control "$ACCEPTOR_CONTROL" \
+  >"$RUN/acceptor.log" 2>&1 &
+echo $! >"$RUN/acceptor.pid"
+nohup "$VENV/bin/card-bridge" emulate-printer --port "$PRINTER_PORT" --dir "$RUN/slips" >"$RUN/printer.log" 2>&1 &
+echo $! >"$RUN/printer.pid"
+sleep 1
+for name in acceptor printer; do
+  kill -0 "$(cat "$RUN/$name.pid")" 2>/dev/null || { echo "[run] the virtual $name did not start:"; tail -5 "$RUN/$name.log"; exit 1; }
+done
+nohup "$VENV/bin/card-bridge" --config "$RUN/bridge.json" run --reader "$READER" --wait 1 \
+  --acceptor "$RUN/acceptor.tty" --printer "tcp://127.0.0.1:$PRINTER_PORT" --terminal "sim://$RUN/terminal.json" \
+  >"$RUN/bridge.log" 2>&1 &
 echo $! >"$RUN/bridge.pid"
 if DEMO_ACTION=issue DEMO_CARD_SERIAL=$SERIAL DEMO_NEW_CARD=$new_card odoo shell -c "$CONF" -d "$DB" --no-http \
     --log-level=warn <"$ADDON_DIR/scripts/demo_bridge.py" 2>/dev/null | grep queued; then
@@ -87,6 +105,9 @@ for name in head_end concentrator; do
   kill -0 "$(cat "$RUN/$name.pid")" 2>/dev/null || { echo "[run] $name did not start:"; tail -5 "$RUN/$name.log"; exit 1; }
 done
 
+KIOSK=$(DEMO_ACTION=kiosk odoo shell -c "$CONF" -d "$DB" --no-http --log-level=warn <"$ADDON_DIR/scripts/demo_bridge.py" \
+        2>/dev/null | sed -n 's/^KIOSK_URL=//p')
+
 cat <<MSG
 
   Prepaid electricity vending is running: http://127.0.0.1:$PORT/odoo  (database $DB)
@@ -103,6 +124,10 @@ cat <<MSG
   (log: $RUN/concentrator.log; meters kept in $RUN/concentrator.json), every 10 s:
   see Electricity Vending > Remote Meters (Online Status, Bills, Strategy Log...). Room 104 (Sun Li)
   is tripped below its overdraft limit at the first readings: Vending > Top Up closes it again.
+  Self-service kiosk: http://127.0.0.1:$PORT$KIOSK  (&lang=zh_CN for Chinese)
+  on the same virtual card and bridge, with a virtual bill acceptor (insert a note: make note VALUE=50),
+  a virtual receipt printer (slips in $RUN/slips) and a simulated bank card terminal
+  (the next payment declined: make pay OUTCOME=decline).
   Stop it all with: make stop
 
 MSG

@@ -2,7 +2,7 @@
 # `make stop`: stop what `make run` started. pcscd is left to the tests that may share it: it
 # ends by itself a minute after its last client (run.sh starts it with --auto-exit).
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
-for name in concentrator head_end bridge emulate odoo; do   # the head-end reports to Odoo as it stops
+for name in concentrator head_end bridge acceptor printer emulate odoo; do   # the head-end reports to Odoo as it stops
   pidfile="$RT/run/$name.pid"
   [ -f "$pidfile" ] || continue
   pid=$(cat "$pidfile")

@@ -3,6 +3,7 @@ acceptor) and a bank card terminal method, its paired card bridge, and a custome
 is in the kiosk's reader. The bridge's side is played with the bridge's own code: jobs are
 checked by its JobGuard, card jobs run by its runner on a virtual SLE4442, and results signed
 with its secret as it sends them; the acceptor's events go to the method the cash route calls."""
+
 from card_bridge.protocol import JobGuard, signed
 from card_bridge.runner import run_job
 from card_bridge.sle4442 import VirtualSle4442
@@ -82,14 +83,14 @@ class KioskCommon(PrepaidCommon):
 
     def put_card_in_reader(self):
         """The card goes into the kiosk's reader: the bridge reports it, the kiosk reads it."""
-        self.bridge.card_serial = self.chip.serial.hex()
+        self.bridge.write({'card_serial': self.chip.serial.hex(), 'card_changed_at': self.env.cr.now()})
         state = self.kiosk._kiosk_state()
         self.assertTrue(state['card']['reading'])
         self.run_jobs()
         return self.kiosk._kiosk_state()
 
     def pull_card(self):
-        self.bridge.card_serial = False
+        self.bridge.write({'card_serial': False, 'card_changed_at': self.env.cr.now()})
         return self.kiosk._kiosk_state()
 
     def insert_notes(self, transaction, *values, start_seq=1):

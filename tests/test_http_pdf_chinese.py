@@ -66,3 +66,18 @@ class TestChinesePdf(HttpCase):
         text = self.pdf_text('prepaid_electricity.action_report_sales', wizard.ids, 'sales_zh')
         self.assertIn(CUSTOMER, text)
         self.assertIn(self.zh("Daily Report"), text)
+
+    def test_kiosk_settlement_in_chinese(self):
+        """The terminal settlement's PDF (清机) prints its Chinese labels and the kiosk's name."""
+        env = self.env
+        cash = env['pos.payment.method'].create({'name': 'Kiosk Cash', 'journal_id': env['account.journal'].create(
+            {'name': 'Kiosk Cash', 'code': 'KZCS', 'type': 'cash'}).id})
+        bridge = env['prepaid.card.bridge'].create({'name': 'Kiosk PC'})
+        bridge._pair(bridge.pairing_code)
+        kiosk = env['pos.config'].create({
+            'name': '大堂自助售电机', 'prepaid_kiosk': True, 'prepaid_bridge_id': bridge.id,
+            'payment_method_ids': [(6, 0, cash.ids)], 'prepaid_kiosk_cash_method_id': cash.id})
+        settlement = env['prepaid.kiosk.settlement'].create({'config_id': kiosk.id})
+        text = self.pdf_text('prepaid_electricity.action_report_kiosk_settlement', settlement.ids, 'settlement_zh')
+        self.assertIn('大堂自助售电机', text)
+        self.assertIn(self.zh("Expected Cash"), text)

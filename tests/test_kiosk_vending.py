@@ -2,6 +2,8 @@
 acceptor (each note stacked only on the server's yes), a bank card through the terminal, the
 vend made once as a paid order of the kiosk's session, the card written and read back by the
 bridge, the slip printed."""
+from datetime import timedelta
+
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -25,6 +27,20 @@ class TestKioskVending(KioskCommon):
         self.assertEqual(customer['last_purchase']['energy'], 61.0)
         state = self.pull_card()
         self.assertFalse(state['customer'])
+
+    def test_a_card_taken_out_and_back_is_read_again(self):
+        """Between two looks of the kiosk the card went into the meter and came back: what the
+        meter wrote back on it is read, not the customer remembered from before."""
+        self.account.is_credit_valid = True
+        self.assertFalse(self.put_card_in_reader()['customer']['can_buy'])
+        self.account.is_credit_valid = False      # (the real write-back is on the card; the read decides)
+        # the card was read a minute ago, and went out and in since
+        self.env.cr.execute("UPDATE prepaid_card_job SET create_date = create_date - interval '1 minute'")
+        self.env.invalidate_all()
+        self.bridge.card_changed_at = self.env.cr.now() - timedelta(seconds=5)
+        self.assertTrue(self.kiosk._kiosk_state()['card']['reading'], "read again")
+        self.run_jobs()
+        self.assertTrue(self.kiosk._kiosk_state()['customer'])
 
     def test_cash_sale_with_the_balance_carried(self):
         """100.00 chosen, 50 + 20 + 5 inserted, Buy: 75.00 buys 37 kWh at 2.00 and 1.00 stays
