@@ -127,14 +127,17 @@ class PosConfig(models.Model):
             return self.env._("The kiosk is being collected. Please wait a moment.")
         if self.prepaid_bridge_id.state != 'paired':
             return self.env._("This kiosk is out of service. Please go to a vending station.")
-        now = fields.Datetime.context_timestamp(self.with_context(tz=self.env.company.partner_id.tz or 'Asia/Shanghai'),
-                                                fields.Datetime.now())
+        now = fields.Datetime.context_timestamp(self.with_context(tz=self._kiosk_tz()), fields.Datetime.now())
         hour = now.hour + now.minute / 60
         if not self.prepaid_kiosk_opens <= hour < self.prepaid_kiosk_closes:
             return self.env._("The kiosk is open from %(opens)s to %(closes)s.",
                               opens=self._kiosk_time(self.prepaid_kiosk_opens),
                               closes=self._kiosk_time(self.prepaid_kiosk_closes))
         return ''
+
+    def _kiosk_tz(self):
+        """The kiosk's local time zone (its company's): its opening hours and slips use it."""
+        return self.company_id.partner_id.tz or 'Asia/Shanghai'
 
     @staticmethod
     def _kiosk_time(value):

@@ -70,6 +70,7 @@ class PrepaidKioskTransaction(models.Model):
     slip_state = fields.Selection([('none', 'Not Printed'), ('queued', 'Printing'), ('printed', 'Printed'),
                                    ('failed', 'Not Printed (Printer Fault)')], default='none', readonly=True)
     error = fields.Char(readonly=True, help="Why the purchase stopped where it is.")
+    lang = fields.Char(string='Language', readonly=True, help="The language the customer chose on the screen.")
     settled_by_id = fields.Many2one('res.users', readonly=True)
     settled_at = fields.Datetime(readonly=True)
 
@@ -100,7 +101,7 @@ class PrepaidKioskTransaction(models.Model):
         transaction = self.create({
             'kiosk_tid': kiosk_tid, 'config_id': config.id, 'session_id': config._kiosk_session().id,
             'account_id': account.id, 'card_serial': card_serial, 'payment': payment, 'method': quote['method'],
-            'quantity': quote['quantity'], 'amount_requested': quote['amount_due'],
+            'quantity': quote['quantity'], 'amount_requested': quote['amount_due'], 'lang': self.env.lang,
             'state': 'cash_in' if payment == 'cash' else 'paying'})
         bridge = config._kiosk_bridge()
         if payment == 'cash':
@@ -322,11 +323,13 @@ class PrepaidKioskTransaction(models.Model):
         self.slip_state = 'queued'
 
     def _slip(self):
-        """The slip's lines in the customer's language: station, kiosk, customer, meter, purchase
-        number, energy, amount, balance, time, receipt number."""
+        """The slip's lines in the language the customer chose on the screen, at the kiosk's local
+        time: station, kiosk, customer, meter, purchase number, energy, amount, balance, time,
+        receipt number."""
         self.ensure_one()
         account, vend = self.account_id, self.vend_id
-        env = self.with_context(lang=account.partner_id.lang or self.env.lang).env
+        env = self.with_context(lang=self.lang or account.partner_id.lang or self.env.lang,
+                                tz=self.config_id._kiosk_tz()).env
         _ = env._
         when = fields.Datetime.context_timestamp(self.with_env(env), vend.date or fields.Datetime.now())
         def money(amount):
