@@ -3,13 +3,22 @@ the real bridge, cash inserted into the virtual ccTalk acceptor (each note shown
 Buy, the card written and read back, the slip printed on the virtual ESC/POS printer with the
 figures; a bank card sale on the simulated terminal; a card pulled mid-write, re-vended when
 it comes back; a wrong access token refused."""
+import json
+
 from odoo.tests import tagged
+
+from card_bridge.protocol import request_headers
 
 from .kiosk_http_common import KioskHttpCommon
 
 
 @tagged('post_install', '-at_install', 'prepaid_http')
 class TestKioskOverHttp(KioskHttpCommon):
+
+    def cash_event(self, job_id, nonce, event, **fields):
+        body = json.dumps({'job_id': job_id, 'nonce': nonce, 'event': event, **fields}).encode()
+        return self.page.post(f'{self.base_url()}/prepaid/bridge/cash', data=body, timeout=30,
+                              headers=request_headers(self.server.bridge_id, self.server.secret, body))
 
     def test_kiosk_sales_over_http(self):
         account = self.account
@@ -20,6 +29,11 @@ class TestKioskOverHttp(KioskHttpCommon):
                 'jsonrpc': '2.0', 'method': 'call', 'params': {'access_token': 'wrong', 'action': 'state'}},
                 timeout=30)
             self.assertIn('error', refused.json())
+            # the acceptor's events are the kiosk bridge's, signed, for a cash job it was given
+            body = json.dumps({'job_id': 0, 'nonce': 'x', 'event': 'stacked', 'value': '50.00', 'seq': 1}).encode()
+            unsigned = self.page.post(f'{self.base_url()}/prepaid/bridge/cash', data=body, timeout=30)
+            self.assertEqual(unsigned.status_code, 403)
+            self.assertEqual(self.cash_event(0, 'x', 'stacked', value='50.00', seq=1).status_code, 404)
             self.assertFalse(self.call('state', resume=True)['card']['present'])
             self.insert_card()
             state = self.wait_state(lambda s: s['customer'], what="the customer")
@@ -50,8 +64,11 @@ class TestKioskOverHttp(KioskHttpCommon):
         self.assertEqual(order.payment_ids.payment_method_id, self.cash_method)
         self.assertEqual(self.journal.pending(), [], "every note acknowledged")
         self.load_at_home()
+        cash_job = self.env['prepaid.card.job'].search([('operation', '=', 'cash')], limit=1)
 
         with self.serving():
+            forged = self.cash_event(cash_job.id, 'not-its-nonce', 'stacked', value='100.00', seq=9)
+            self.assertEqual(forged.status_code, 404, "a note is credited only for its job's own nonce")
             self.insert_card()
             self.wait_state(lambda s: s['customer'] and s['customer']['can_buy'], what="a customer who can buy")
             self.next_payment('approve')
