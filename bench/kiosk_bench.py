@@ -30,7 +30,7 @@ from odoo.tools import config
 from card_bridge import client as bridge_client
 from card_bridge.cash_journal import CashJournal
 from card_bridge.cli import _card_serial, _pick_reader, serve
-from card_bridge.drivers.base import CardDriver
+from card_bridge.drivers.virtual_chip import VirtualChipDriver as ChipDriver
 from card_bridge.kiosk_jobs import Devices
 from card_bridge.protocol import JobGuard, signed
 from card_bridge.runner import run_job
@@ -41,37 +41,6 @@ SAMPLES = 10
 STATION = '310101'    # the station whose key `scripts/setup.sh` writes into the key file
 SLOT = 35964          # vpcd's second slot (the tests'; `make run` keeps the first)
 READER = reader_name(SLOT)
-
-
-class ChipDriver(CardDriver):
-    """The bridge's driver over a virtual chip, to issue the cards before the bench."""
-
-    def __init__(self, chip):
-        self.chip = chip
-
-    def connect(self):
-        pass
-
-    def disconnect(self):
-        self.chip.power_off()
-
-    def serial(self):
-        return self.chip.serial
-
-    def read(self, address, length):
-        return self.chip.read(address, length)
-
-    def error_counter(self):
-        return self.chip.read_error_counter()
-
-    def present_psc(self, psc):
-        return self.chip.present_psc(psc)
-
-    def write(self, address, data):
-        self.chip.write(address, data)
-
-    def change_psc(self, psc):
-        self.chip.change_psc(psc)
 
 
 def free_port():

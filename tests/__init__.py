@@ -35,3 +35,4 @@ from . import test_kiosk_failures
 from . import test_kiosk_settlement
 from . import test_kiosk_dashboard
 from . import test_http_kiosk
+from . import test_browser_kiosk

@@ -4,12 +4,12 @@ is in the kiosk's reader. The bridge's side is played with the bridge's own code
 checked by its JobGuard, card jobs run by its runner on a virtual SLE4442, and results signed
 with its secret as it sends them; the acceptor's events go to the method the cash route calls."""
 
+from card_bridge.drivers.virtual_chip import VirtualChipDriver as ChipDriver
 from card_bridge.protocol import JobGuard, signed
 from card_bridge.runner import run_job
 from card_bridge.sle4442 import VirtualSle4442
 
 from .common import MANAGER, PrepaidCommon, use_card_keys
-from .test_bridge_protocol import ChipDriver
 
 
 class KioskCommon(PrepaidCommon):

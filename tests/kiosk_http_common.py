@@ -19,6 +19,7 @@ from card_bridge import client as bridge_client
 from card_bridge.acceptor import CcTalkBillAcceptor
 from card_bridge.cash_journal import CashJournal
 from card_bridge.cli import _card_serial, _pick_reader, serve
+from card_bridge.drivers.virtual_chip import VirtualChipDriver as ChipDriver
 from card_bridge.kiosk_jobs import Devices
 from card_bridge.protocol import JobGuard, signed
 from card_bridge.runner import run_job
@@ -30,7 +31,6 @@ from card_bridge.vpcd import VpcdCard
 
 from ..engine.tests.virtual_meter import VirtualMeter
 from .common import TEST_READER, TEST_VPCD_PORT, ensure_pcscd, make_account, use_card_keys
-from .test_bridge_protocol import ChipDriver
 from .test_browser_pos import TestCookieSession
 
 _logger = logging.getLogger(__name__)

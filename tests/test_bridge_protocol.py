@@ -9,7 +9,7 @@ from odoo.exceptions import AccessDenied, UserError
 from odoo.tests import tagged
 
 from card_bridge import protocol
-from card_bridge.drivers.base import CardDriver
+from card_bridge.drivers.virtual_chip import VirtualChipDriver
 from card_bridge.protocol import JobGuard, JobRefused, decrypt_psc, request_headers, signed
 from card_bridge.runner import run_job
 from card_bridge.sle4442 import VirtualSle4442
@@ -17,36 +17,7 @@ from head_end import auth as head_end_auth
 
 from .common import PrepaidCommon, use_card_keys
 
-
-class ChipDriver(CardDriver):
-    """The bridge's driver interface over a virtual SLE4442 (no reader needed)."""
-
-    def __init__(self, chip):
-        self.chip = chip
-
-    def connect(self):
-        pass
-
-    def disconnect(self):
-        self.chip.power_off()
-
-    def serial(self):
-        return self.chip.serial
-
-    def read(self, address, length):  # pylint: disable=method-required-super  # a card driver, not a model
-        return self.chip.read(address, length)
-
-    def error_counter(self):
-        return self.chip.read_error_counter()
-
-    def present_psc(self, psc):
-        return self.chip.present_psc(psc)
-
-    def write(self, address, data):  # pylint: disable=method-required-super  # a card driver, not a model
-        self.chip.write(address, data)
-
-    def change_psc(self, psc):
-        self.chip.change_psc(psc)
+ChipDriver = VirtualChipDriver   # the bridge's driver interface over a virtual SLE4442 (no reader needed)
 
 
 def flip(text, index=0):
