@@ -12,7 +12,7 @@ class PrepaidKioskSettlementLine(models.Model):
     settlement_id = fields.Many2one('prepaid.kiosk.settlement', required=True, index=True, ondelete='cascade')
     state = fields.Selection(related='settlement_id.state')
     currency_id = fields.Many2one(related='settlement_id.currency_id')
-    value = fields.Monetary(string='Note', required=True, readonly=True)
+    value = fields.Monetary(string='Denomination', required=True, readonly=True)
     acceptor_count = fields.Integer(string='Acceptor Notes', readonly=True,
                                     help="Notes of this value the bill acceptor stacked in the session.")
     acceptor_amount = fields.Monetary(compute='_compute_amounts', store=True)

@@ -46,7 +46,7 @@ class PrepaidKioskTransaction(models.Model):
     card_serial = fields.Char(readonly=True)
     payment = fields.Selection([('cash', 'Cash'), ('card', 'Bank Card')], required=True, readonly=True)
     method = fields.Selection([('energy', 'By Energy'), ('money', 'By Money')], readonly=True)
-    quantity = fields.Float(string='Requested', digits=(16, 2), readonly=True,
+    quantity = fields.Float(string='Quantity Requested', digits=(16, 2), readonly=True,
                             help="Energy (kWh) or money the customer chose.")
     amount_requested = fields.Monetary(readonly=True, help="The quote's amount for the customer's choice.")
     amount_inserted = fields.Monetary(compute='_compute_amount_inserted', store=True,
@@ -55,7 +55,7 @@ class PrepaidKioskTransaction(models.Model):
     note_ids = fields.One2many('prepaid.kiosk.note', 'transaction_id', string='Notes', readonly=True)
     state = fields.Selection([
         ('cash_in', 'Taking Cash'), ('paying', 'Bank Card Payment'), ('paid', 'Paid, Not Vended'),
-        ('vended', 'Vended'), ('done', 'Done'), ('held', 'Cash Held, No Vend'), ('refunded', 'Refunded'),
+        ('vended', 'Vended'), ('done', 'Done'), ('held', 'Cash Held, No Vend'), ('refunded', 'Cash Refunded'),
         ('declined', 'Payment Declined'), ('voided', 'Payment Voided'), ('cancelled', 'Cancelled'),
     ], default='cash_in', required=True, readonly=True, index=True)
     buy_requested = fields.Boolean(readonly=True, help="The customer pressed Buy, or the amount was reached.")
@@ -67,7 +67,7 @@ class PrepaidKioskTransaction(models.Model):
     pos_order_id = fields.Many2one('pos.order', string='Order', readonly=True)
     vend_id = fields.Many2one('prepaid.vend', readonly=True, index='btree_not_null')
     vend_state = fields.Selection(related='vend_id.state', string='Card Write')
-    slip_state = fields.Selection([('none', 'Not Printed'), ('queued', 'Printing'), ('printed', 'Printed'),
+    slip_state = fields.Selection([('none', 'Not Printed'), ('queued', 'Printing'), ('printed', 'Slip Printed'),
                                    ('failed', 'Not Printed (Printer Fault)')], default='none', readonly=True)
     error = fields.Char(readonly=True, help="Why the purchase stopped where it is.")
     lang = fields.Char(string='Language', readonly=True, help="The language the customer chose on the screen.")
