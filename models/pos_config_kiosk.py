@@ -241,17 +241,43 @@ class PosConfig(models.Model):
             [('account_id', '=', account.id), ('state', '=', 'to_write')])
         return account if waiting else self.env['prepaid.account']
 
+    def _kiosk_waiting_vend(self, account):
+        """The customer's paid purchase that is not on the card and is not being written now
+        (a write under way is not a failure yet): the kiosk offers to write it (补售电)."""
+        vend = self.env['prepaid.vend'].search(
+            [('account_id', '=', account.id), ('state', '=', 'to_write')], order='id desc', limit=1)
+        job = vend and self.env['prepaid.card.job'].search([('vend_id', '=', vend.id)], order='id desc', limit=1)
+        if job and job.state in ('pending', 'sent') and not job._expire_stale():
+            return self.env['prepaid.vend']
+        return vend
+
+    def _kiosk_warnings(self, account, waiting):
+        """The warnings a customer reads at the kiosk, worded for the customer (the till's are
+        the operator's)."""
+        _ = self.env._
+        if account.state != 'active':
+            return [_("Your account cannot buy here. Please go to a vending station.")]
+        if waiting:
+            return [_("Your purchase %(name)s is paid but not on your card yet: write it onto the card now.",
+                      name=waiting.name)]
+        if account.delivery == 'remote':
+            return []
+        if not account.card_id:
+            return [_("Your card is not issued yet. Please go to a vending station.")]
+        if account.is_credit_valid:
+            return [_("The credit of your last purchase is still on the card: insert the card into your meter "
+                      "first, then buy again.")]
+        return []
+
     def _kiosk_customer(self, account):
         """What the kiosk shows the customer of the card in its reader: a masked name, the
         number, meter, tariff, balance, last purchase, every warning, and what can be done."""
         summary = self._prepaid_account_summary(account)
-        waiting = self.env['prepaid.vend'].search(
-            [('account_id', '=', account.id), ('state', '=', 'to_write')], order='id desc', limit=1)
-        can_buy = account.state == 'active' and not waiting and (
+        waiting = self._kiosk_waiting_vend(account)
+        writing = not waiting and self.env['prepaid.vend'].search_count(
+            [('account_id', '=', account.id), ('state', '=', 'to_write')])
+        can_buy = account.state == 'active' and not waiting and not writing and (
             account.delivery == 'remote' or (bool(account.card_id) and not account.is_credit_valid))
-        warnings = list(summary['warnings'])
-        if account.state != 'active':
-            warnings.append(self.env._("Please go to a vending station."))
         last = summary['last_vend']
         return {
             'name': self._kiosk_masked_name(account.partner_id.name),
@@ -260,15 +286,19 @@ class PosConfig(models.Model):
             'remote': account.delivery == 'remote', 'state': account.state,
             'last_purchase': last and {'name': last['name'], 'date': last['date'], 'energy': last['energy'],
                                        'amount': last['amount']} or False,
-            'warnings': warnings, 'can_buy': can_buy,
+            'warnings': self._kiosk_warnings(account, waiting), 'can_buy': can_buy,
             'waiting_vend': waiting and {'id': waiting.id, 'name': waiting.name, 'energy': waiting.energy_bought,
                                          'amount': waiting.amount_due} or False,
         }
 
     # ------------------------------------------------------------------ the kiosk's calls
     def _kiosk_transaction(self, tid):
-        return self.env['prepaid.kiosk.transaction'].search(
-            [('config_id', '=', self.id), ('kiosk_tid', '=', str(tid or ''))], limit=1)
+        """The purchase `tid`; without it (the page lost its id in a crash), the kiosk's purchase
+        whose money is still on its way, so that the screen continues it."""
+        Transaction = self.env['prepaid.kiosk.transaction']
+        transaction = tid and Transaction.search([('config_id', '=', self.id), ('kiosk_tid', '=', str(tid))], limit=1)
+        return transaction or Transaction.search(
+            [('config_id', '=', self.id), ('state', 'in', ('cash_in', 'paying', 'paid'))], order='id desc', limit=1)
 
     def _kiosk_transaction_summary(self, transaction):
         if not transaction:
@@ -336,9 +366,7 @@ class PosConfig(models.Model):
     def _kiosk_revend(self):
         """Write again the purchase of the card in the reader that never reached it (补售电): the
         same image, never new credit."""
-        account = self._kiosk_account()
-        vend = self.env['prepaid.vend'].search(
-            [('account_id', '=', account.id), ('state', '=', 'to_write')], order='id desc', limit=1)
+        vend = self._kiosk_waiting_vend(self._kiosk_account())
         if not vend:
             raise UserError(self.env._("Nothing is waiting to be written onto this card."))
         job = vend._queue_card_write(self._kiosk_bridge())

@@ -8,8 +8,9 @@ from odoo.tools import SQL, float_round
 
 from ..tools import MANAGER_GROUP, electricity_product, to_decimal
 
-# a cash-in that hears nothing from the acceptor for so long is closed: the kiosk or its bridge
-# stopped (power cut, crash); its money is vended, never lost
+# a cash-in that hears nothing from the acceptor for so long is closed (the kiosk or its bridge
+# stopped: power cut, crash), and one whose customer inserts nothing for so long is stopped: its
+# money is vended, never lost
 CASH_IDLE_SECONDS = 120
 # a bank card payment whose answer never came is asked again (same reference: the terminal
 # answers the first sale, it never debits twice) at most so many times
@@ -60,6 +61,7 @@ class PrepaidKioskTransaction(models.Model):
     ], default='cash_in', required=True, readonly=True, index=True)
     buy_requested = fields.Boolean(readonly=True, help="The customer pressed Buy, or the amount was reached.")
     last_event_at = fields.Datetime(readonly=True, default=fields.Datetime.now)
+    last_note_at = fields.Datetime(readonly=True)
     job_id = fields.Many2one('prepaid.card.job', string='Device Job', readonly=True)
     pay_attempts = fields.Integer(readonly=True)
     terminal_authorization = fields.Char(readonly=True)
@@ -147,11 +149,22 @@ class PrepaidKioskTransaction(models.Model):
             return {'route': 'stack' if stack else 'return', 'accept': self._accepting()}
         if event == 'stacked':
             self._record_note(job, values)
+            self.last_note_at = fields.Datetime.now()
             return {'accept': self._accepting()}
         if event == 'fault':
             self.config_id._kiosk_device_fault('acceptor', values.get('code') or 'fault')
             return {'accept': self._accepting()}
+        self._stop_if_abandoned()
         return {'accept': self._accepting()}
+
+    def _stop_if_abandoned(self):
+        """The customer took the card out, or inserted nothing for a while: the acceptor stops,
+        and what was inserted is vended (nothing inserted: the purchase is cancelled)."""
+        card_out = self.card_serial and self.config_id.prepaid_bridge_id.card_serial != self.card_serial
+        quiet_since = self.last_note_at or self.create_date
+        if self.state == 'cash_in' and (card_out or quiet_since < fields.Datetime.now() - timedelta(
+                seconds=CASH_IDLE_SECONDS)):
+            self.buy_requested = True
 
     def _can_take(self, value):
         """Whether the customer may insert `value` more: up to the amount chosen, and only what

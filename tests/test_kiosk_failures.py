@@ -59,6 +59,41 @@ class TestKioskFailures(KioskCommon):
         job = transaction.vend_id._queue_card_write(till)
         self.assertEqual(job.vend_id, transaction.vend_id)
 
+    def test_a_write_under_way_is_not_offered_again(self):
+        transaction = self.cash_purchase('f-2b', '20.00')
+        state = self.kiosk._kiosk_state('f-2b')
+        self.assertFalse(state['customer']['waiting_vend'], "its write is queued: not a failure yet")
+        self.assertFalse(state['customer']['can_buy'])
+        self.run_jobs(card_present=False)
+        state = self.kiosk._kiosk_state('f-2b')
+        self.assertEqual(state['customer']['waiting_vend']['name'], transaction.vend_id.name)
+        self.assertIn('not on your card yet', state['customer']['warnings'][0])
+
+    # ------------------------------------------------------------------ abandoned
+    def test_card_taken_out_during_cash_in(self):
+        """The customer takes the card out with 20.00 inserted: the acceptor stops and the 20.00
+        is vended to the account; the card is written when it comes back."""
+        transaction = self.cash_purchase('f-2c', '20.00', buy=False)
+        self.pull_card()
+        self.assertEqual(transaction._on_cash_event(transaction.job_id, 'idle', {}), {'accept': False})
+        self.end_cash_job(transaction)
+        self.assertRecordValues(transaction, [{'state': 'vended', 'amount_paid': 20.0}])
+        self.assertEqual(transaction.vend_id.state, 'to_write')
+
+    def test_nothing_inserted_for_two_minutes(self):
+        transaction = self.cash_purchase('f-2d', buy=False)
+        self.assertEqual(transaction._on_cash_event(transaction.job_id, 'idle', {}), {'accept': True})
+        self.env.cr.execute("UPDATE prepaid_kiosk_transaction SET create_date = create_date - interval '3 minutes'")
+        self.env.invalidate_all()
+        self.assertEqual(transaction._on_cash_event(transaction.job_id, 'idle', {}), {'accept': False})
+        self.end_cash_job(transaction)
+        self.assertEqual(transaction.state, 'cancelled')
+
+    def test_the_page_that_lost_its_purchase_id_finds_it(self):
+        transaction = self.cash_purchase('f-2e', '20.00', buy=False)
+        self.assertEqual(self.kiosk._kiosk_state()['transaction']['reference'], transaction.reference)
+        self.assertEqual(self.kiosk._kiosk_state('another')['transaction']['reference'], transaction.reference)
+
     # ------------------------------------------------------------------ cash held, no vend
     def test_cash_whose_vend_is_refused_is_held_then_vended_by_a_manager(self):
         transaction = self.cash_purchase('f-3', '50.00', buy=False)
