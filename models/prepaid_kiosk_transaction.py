@@ -61,7 +61,7 @@ class PrepaidKioskTransaction(models.Model):
     ], default='cash_in', required=True, readonly=True, index=True)
     buy_requested = fields.Boolean(readonly=True, help="The customer pressed Buy, or the amount was reached.")
     last_event_at = fields.Datetime(readonly=True, default=fields.Datetime.now)
-    last_note_at = fields.Datetime(readonly=True)
+    last_note_at = fields.Datetime(string='Last Note Inserted', readonly=True)
     job_id = fields.Many2one('prepaid.card.job', string='Device Job', readonly=True)
     pay_attempts = fields.Integer(readonly=True)
     terminal_authorization = fields.Char(readonly=True)
