@@ -21,10 +21,12 @@ import argparse
 import json
 import logging
 import sys
+import time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 DEMO_READER = 'Virtual PCD 00 00'
+HOLD_SECONDS = 2.5   # longer than the kiosk bridge's long poll (1 s)
 
 
 def _arguments(argv):
@@ -124,6 +126,9 @@ def main(argv=None):
                   f"card insertions {wb.insert_count}, status {card_format.STATUSES.get(wb.status, wb.status)}")
             print("  Read Card at the POS shows this write-back; then the next sale can be made.")
     finally:
+        # the card stays in the meter a moment, held alone: a bridge that polls its reader every
+        # second (the kiosk's) sees it gone and reads it anew when it is back
+        time.sleep(HOLD_SECONDS)
         card.power_off()
         args.state.parent.mkdir(parents=True, exist_ok=True)
         args.state.write_text(json.dumps(meter.to_state(), indent=1))

@@ -21,6 +21,8 @@ export const MESSAGE_MS = 12000;
 // the purchase is still moving: poll fast
 const OPEN_STATES = ["cash_in", "paying", "paid", "vended"];
 // the purchase ended without anything to show: forget it at once
+// a purchase whose money is on its way: the server gives it to a page that lost its id
+const MONEY_ON_ITS_WAY_STATES = ["cash_in", "paying", "paid"];
 const CLOSED_STATES = ["cancelled", "refunded"];
 // the purchase ended with a message that stays until the card is taken out
 const ENDED_STATES = ["done", "held", "declined", "voided"];
@@ -124,6 +126,9 @@ export class KioskModel {
     applyState(state) {
         this.server = state;
         const { card, customer, transaction } = state;
+        if (!this.tid && transaction && MONEY_ON_ITS_WAY_STATES.includes(transaction.state)) {
+            this.setTid(transaction.tid); // the page lost its id (a crash): continue that purchase
+        }
         if (this.tid && !transaction) {
             this.setTid("");        // unknown to the server: it never started
         }
