@@ -7,8 +7,9 @@ acceptor is enabled and takes the card out once the slip is printed."""
 import threading
 import time
 
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
+from .common import OPERATOR
 from .kiosk_http_common import KioskHttpCommon
 
 
@@ -20,10 +21,13 @@ class TestKioskTour(KioskHttpCommon):
         super().setUpClass()
         cls.env['res.lang']._activate_lang('zh_CN')
         cls.env['ir.module.module']._load_module_terms(['prepaid_electricity'], ['zh_CN'], overwrite=True)
+        cls.collector = new_test_user(cls.env, login='pe_kiosk_collector', password='pe_kiosk_collector_pw',
+                                      groups=f'base.group_user,{OPERATOR}', tz='Asia/Shanghai')
 
-    def customer(self, notes=(), slips=1):
+    def customer(self, notes=(), slips=1, back_after_pull=False):
         """The customer at the kiosk, in a thread: insert `notes` once the acceptor takes cash,
-        take the card once `slips` more slips are printed."""
+        put the card back if it was pulled during its write, take the card once `slips` more
+        slips are printed."""
         printed = len(self.printer.jobs())
 
         def act():
@@ -34,6 +38,11 @@ class TestKioskTour(KioskHttpCommon):
                 for value in notes:
                     self.insert_note(value)
                     time.sleep(0.8)
+            if back_after_pull:
+                while not self.card._stop.is_set() and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                time.sleep(2)        # the kiosk sees the card gone, says it was not written
+                self.insert_card()
             while len(self.printer.jobs()) < printed + slips and time.monotonic() < deadline:
                 time.sleep(0.2)
             time.sleep(1)
@@ -62,37 +71,42 @@ class TestKioskTour(KioskHttpCommon):
 
     def test_kiosk_in_chromium(self):
         account = self.account
-        # 1. cash: 100.00 chosen, a 50 note inserted, Buy: 50.00 buys 25 kWh at 2.00
+        # 1. cash: 100.00 chosen, 50 + 5 inserted, Buy: 55.00 buys 27 kWh at 2.00, 1.00 carried
         self.insert_card()
-        self.kiosk_tour('prepaid_electricity_kiosk_tour', notes=['50'])
+        self.kiosk_tour('prepaid_electricity_kiosk_tour', notes=['50', '5'])
         sale = account._last_vend()
-        self.assertRecordValues(sale, [{'channel': 'kiosk', 'method': 'money', 'amount_due': 50.0,
-                                        'energy_bought': 25.0, 'state': 'written'}])
-        self.assertIn('25.00 kWh', self.slips()[-1])
+        self.assertRecordValues(sale, [{'channel': 'kiosk', 'method': 'money', 'amount_due': 55.0,
+                                        'energy_bought': 27.0, 'balance_after': 1.0, 'state': 'written'}])
+        self.assertEqual(account.money_balance, 1.0)
+        self.assertIn('27.00 kWh', self.slips()[-1])
 
-        # 2. bank card: 20 kWh, approved by the terminal
+        # 2. bank card: 20 kWh, approved by the terminal (40.00, of which the 1.00 carried pays 1.00)
         self.load_at_home()
         self.insert_card()
         self.kiosk_tour('prepaid_electricity_kiosk_card_tour', lang='zh_CN')
         sale = account._last_vend()
-        self.assertRecordValues(sale, [{'method': 'energy', 'energy_bought': 20.0, 'amount_due': 40.0,
-                                        'state': 'written'}])
+        self.assertRecordValues(sale, [{'method': 'energy', 'energy_bought': 20.0, 'amount_due': 39.0,
+                                        'balance_before': 1.0, 'balance_after': 0.0, 'state': 'written'}])
         self.assertEqual(sale.pos_order_line_id.order_id.payment_ids.payment_method_id, self.card_method)
         self.assertIn('购电', self.slips()[-1], "the slip in the language chosen on the screen")
 
-        # 3. a purchase whose card was pulled during the write, then the card back in the reader
+        # 3. 20.00 in cash, the card pulled during its write, then back: the same vend written
         self.load_at_home()
-        with self.serving():
-            self.insert_card(fail_after_writes=1)
-            self.wait_state(lambda s: s['customer'] and s['customer']['can_buy'], what="a customer who can buy")
-            self.call('start', tid='b-3', payment='cash', method='money', quantity=20)
-            self.wait_state(lambda s: s['transaction']['accepting'], 'b-3', what="cash-in")
-            self.insert_note('20')
-            self.wait_state(lambda s: s['transaction']['vend'] and not s['card']['present'], 'b-3',
-                            what="the card pulled during the write")
-        waiting = account._last_vend()
-        self.assertEqual(waiting.state, 'to_write')
-        self.insert_card()
-        self.kiosk_tour('prepaid_electricity_kiosk_revend_tour')
-        self.assertEqual(account._last_vend(), waiting, "the same vend, never new credit")
-        self.assertEqual(waiting.state, 'written')
+        self.insert_card(fail_after_writes=1)
+        self.kiosk_tour('prepaid_electricity_kiosk_revend_tour', notes=['20'], back_after_pull=True)
+        revended = account._last_vend()
+        self.assertRecordValues(revended, [{'amount_due': 20.0, 'state': 'written'}])
+        write_jobs = self.env['prepaid.card.job'].search([('vend_id', '=', revended.id)], order='id')
+        self.assertEqual(write_jobs.mapped('state'), ['failed', 'done'], "written again: the same vend")
+        self.assertEqual(write_jobs[0].writes, write_jobs[1].writes, "the same image, never new credit")
+
+        # 4. the collector's terminal settlement (清机): the 5 note is missing from the cassette
+        session = self.kiosk.current_session_id
+        settlement = self.kiosk.with_user(self.collector).action_prepaid_kiosk_start_settlement()
+        settlement = self.env['prepaid.kiosk.settlement'].browse(settlement['res_id'])
+        self.assertEqual(settlement.acceptor_amount, 75.0)
+        self.start_tour(f'/odoo/action-prepaid_electricity.prepaid_kiosk_settlement_action/{settlement.id}',
+                        'prepaid_electricity_kiosk_settlement_tour', login=self.collector.login)
+        self.assertRecordValues(settlement, [{'state': 'done', 'counted_amount': 70.0, 'difference': -5.0}])
+        self.assertEqual(session.state, 'closed')
+        self.assertTrue(settlement.difference_move_id)

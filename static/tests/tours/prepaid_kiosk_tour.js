@@ -67,7 +67,7 @@ function takeCardOut() {
  * Cash. The test, in this order:
  *   - puts the customer's card in the reader and answers its read job (before or after the start);
  *   - when the cash-in screen shows (a transaction in state cash_in with its cash job), inserts
- *     notes worth 50.00 (e.g. one 50 note, or 20 + 20 + 10), stacked on the server's yes;
+ *     notes worth 55.00 (a 50 and a 5: at 2.00 a kWh, 27 kWh and 1.00 left as the balance);
  *   - when the customer pressed Buy (buy_requested), ends the cash job, runs the card write job
  *     and answers the slip's print job;
  *   - when the done screen shows, pulls the card.
@@ -112,15 +112,19 @@ registry.category("web_tour.tours").add("prepaid_electricity_kiosk_tour", {
             timeout: WAIT,
         },
         {
-            content: "[test: insert notes worth 50.00] the amount inserted shows",
-            trigger: ".o_prepaid_kiosk_cash_in .o_prepaid_kiosk_inserted:contains('50.00')",
+            content: "[test: insert notes worth 55.00] the amount inserted shows",
+            trigger: ".o_prepaid_kiosk_cash_in .o_prepaid_kiosk_inserted:contains('55.00')",
             timeout: WAIT,
         },
         { content: "buy for the money inserted", trigger: ".o_prepaid_kiosk_buy:enabled", run: "click" },
         {
             content: "[test: end the cash job, write the card, print the slip] the purchase is on the card",
-            trigger: ".o_prepaid_kiosk_done .o_prepaid_kiosk_vend_amount:contains('50.00')",
+            trigger: ".o_prepaid_kiosk_done .o_prepaid_kiosk_vend_amount:contains('55.00')",
             timeout: WAIT,
+        },
+        {
+            content: "what does not buy a whole kWh stays as the customer's balance",
+            trigger: ".o_prepaid_kiosk_done .o_prepaid_kiosk_vend_balance:contains('1.00')",
         },
         ...takeCardOut(),
     ],
@@ -161,15 +165,33 @@ registry.category("web_tour.tours").add("prepaid_electricity_kiosk_card_tour", {
 });
 
 /*
- * Re-vend (补售电). The customer's card holds no purchase they paid for (a vend waits for its
- * card write). The test puts the card in the reader and answers its read job; when the customer
- * pressed the button (a new write job for the vend), runs it; when the done screen shows, pulls
- * the card.
+ * Re-vend (补售电). The customer buys 20.00 in cash and pulls the card while it is written; the
+ * test, in this order: inserts a 20 note once the acceptor takes cash (the amount reached, the
+ * purchase is made and its write starts); the card leaves the reader in the middle of the write;
+ * the test puts it back; when the customer pressed the button, the bridge writes it; when the
+ * done screen shows, the test pulls the card.
  */
 registry.category("web_tour.tours").add("prepaid_electricity_kiosk_revend_tour", {
     steps: () => [
+        ...customerShown(),
         {
-            content: "the paid purchase that never reached the card is offered",
+            content: "choose 20",
+            trigger: ".o_prepaid_kiosk_presets button[data-amount='20']:enabled",
+            run: "click",
+        },
+        {
+            content: "the server's quote for 20.00",
+            trigger: ".o_prepaid_kiosk_quote .o_prepaid_kiosk_amount_due:contains('20.00')",
+            timeout: WAIT,
+        },
+        { content: "pay in cash", trigger: ".o_prepaid_kiosk_pay_cash:enabled", run: "click" },
+        {
+            content: "[test: insert a 20 note; the card is pulled during the write] not written",
+            trigger: ".o_prepaid_kiosk_write_failed",
+            timeout: WAIT,
+        },
+        {
+            content: "[test: the card back] the paid purchase that never reached the card is offered",
             trigger: ".o_prepaid_kiosk_customer .o_prepaid_kiosk_revend:enabled",
             timeout: WAIT,
             run: "click",
@@ -180,10 +202,52 @@ registry.category("web_tour.tours").add("prepaid_electricity_kiosk_revend_tour",
             timeout: WAIT,
         },
         {
-            content: "[test: run the card write job] the purchase is on the card",
+            content: "the purchase is on the card",
             trigger: ".o_prepaid_kiosk_done .o_prepaid_kiosk_vend_name",
             timeout: WAIT,
         },
         ...takeCardOut(),
+    ],
+});
+
+/*
+ * Terminal settlement (清机) in the backend: the collector opens the kiosk's started settlement,
+ * counts the cassette (one 5 note short of what the acceptor stacked) and ends it: a difference
+ * of -5.00 is posted.
+ */
+registry.category("web_tour.tours").add("prepaid_electricity_kiosk_settlement_tour", {
+    steps: () => [
+        {
+            content: "the 50 note the acceptor stacked: counted",
+            trigger: ".o_field_x2many_list .o_data_row:contains('50.00') td[name=cassette_count]",
+            run: "click",
+        },
+        {
+            trigger: ".o_data_row.o_selected_row:contains('50.00') td[name=cassette_count] input",
+            run: "edit 1",
+        },
+        {
+            content: "the 20 note: counted",
+            trigger: ".o_field_x2many_list .o_data_row:contains('20.00') td[name=cassette_count]",
+            run: "click",
+        },
+        {
+            trigger: ".o_data_row.o_selected_row:contains('20.00') td[name=cassette_count] input",
+            run: "edit 1",
+        },
+        {
+            content: "the 5 note the acceptor stacked is missing from the cassette: none counted",
+            trigger: ".o_form_view .o_form_button_save",
+            run: "click",
+        },
+        { content: "end the settlement", trigger: "button[name=action_end]", run: "click" },
+        { content: "confirm", trigger: ".modal-footer .btn-primary", run: "click" },
+        {
+            content: "ended, with a difference of -5.00",
+            trigger: ".o_statusbar_status .o_arrow_button_current:contains('Ended')",
+        },
+        {
+            trigger: ".o_field_widget[name=difference]:contains('5.00')",
+        },
     ],
 });
