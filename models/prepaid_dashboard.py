@@ -41,9 +41,12 @@ class PrepaidDashboard(models.AbstractModel):
         month_start = today.replace(day=1)
         return today, month_start, month_start - relativedelta(months=TREND_MONTHS - 1)
 
+    @api.readonly
     @api.model
     def get_data(self):
-        """Everything the dashboard shows, in one call."""
+        """Everything the dashboard shows, in one call. Read-only (api.readonly): with a read
+        replica configured (db_replica_host/port), the web client's call goes there, never to
+        the primary that takes the vends."""
         is_manager = self.env.user.has_group(MANAGER_GROUP)
         money = (lambda amount: amount) if is_manager else (lambda amount: None)
         # _read_group buckets months in the context's time zone: make it the user's.

@@ -38,3 +38,17 @@ class TestKioskDashboard(KioskCommon):
         self.assertFalse(self.kiosk_row()['online'])
         action = self.env['prepaid.dashboard'].with_user(self.manager).action_open('kiosk', self.kiosk.id)
         self.assertEqual(self.env['prepaid.kiosk.transaction'].search(action['domain']), transaction)
+
+    def test_the_dashboard_reads_only(self):
+        """The dashboard is marked read-only, so that it runs on the read replica: in a read-only
+        transaction it works; the vending calls are never marked so."""
+        Dashboard = self.env['prepaid.dashboard'].with_user(self.manager)
+        self.assertTrue(getattr(type(Dashboard).get_data, '_readonly', False))
+        for model, method in (('prepaid.account', '_vend'), ('pos.order', 'sync_from_ui'),
+                              ('pos.config', '_kiosk_state')):
+            self.assertFalse(getattr(getattr(type(self.env[model]), method), '_readonly', False))
+        self.env.flush_all()
+        with self.env.cr.savepoint(flush=False):
+            self.env.cr.execute("SET LOCAL transaction_read_only = on")
+            data = Dashboard.get_data()
+        self.assertEqual(data['kiosks'][0]['name'], 'Kiosk 1')
