@@ -38,3 +38,4 @@ from . import prepaid_kiosk_note
 from . import prepaid_kiosk_settlement
 from . import prepaid_kiosk_settlement_line
 from . import pos_config_kiosk_settlement
+from . import prepaid_account_api

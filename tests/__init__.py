@@ -36,3 +36,4 @@ from . import test_kiosk_settlement
 from . import test_kiosk_dashboard
 from . import test_http_kiosk
 from . import test_browser_kiosk
+from . import test_account_api
