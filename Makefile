@@ -32,3 +32,35 @@ note:
 
 pay:
 	@bash scripts/kiosk_device.sh pay "$(OUTCOME)"
+
+# Backups of the database cluster (pgBackRest: full/incremental backups + archived WAL) and of
+# Odoo's filestore, kept in PREPAID_BACKUP_DIR (default $(PREPAID_RUNTIME)/backups); `make restore`
+# goes back to TARGET (e.g. TARGET="2026-12-07 20:55:00+00"; the last archived WAL without it).
+# `make backup-test` proves a point-in-time restore on a throwaway instance.
+TYPE ?= full
+TARGET ?= latest
+
+.PHONY: backup restore backup-test
+
+backup:
+	@TYPE="$(TYPE)" bash scripts/ha_backup.sh
+
+restore:
+	@TARGET="$(TARGET)" bash scripts/ha_restore.sh
+
+backup-test:
+	@bash scripts/ha_backup_test.sh
+
+# Issue 16's HA cluster on this machine (etcd, Patroni n1/n2, HAProxy, multi-worker Odoo, all
+# under $(PREPAID_RUNTIME)/ha): `make ha` starts it, `make ha-stop` stops it (data kept),
+# `make ha-test` is the failover proof (SIGKILL of the leader under load; 0 lost, 0 duplicated).
+.PHONY: ha ha-stop ha-test
+
+ha:
+	@bash scripts/ha.sh up
+
+ha-stop:
+	@bash scripts/ha.sh stop
+
+ha-test:
+	@bash scripts/ha.sh up && bash -c 'source scripts/env.sh && "$$VENV/bin/python" scripts/ha_test.py $(HA_TEST_ARGS)'
