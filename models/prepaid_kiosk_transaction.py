@@ -99,7 +99,7 @@ class PrepaidKioskTransaction(models.Model):
         quote = config._kiosk_quote(account, method, quantity)
         if 'error' in quote:
             raise UserError(quote['error'])
-        method_record = config._kiosk_payment_method(payment)
+        config._kiosk_payment_method(payment)     # refused when the kiosk does not take this payment
         transaction = self.create({
             'kiosk_tid': kiosk_tid, 'config_id': config.id, 'session_id': config._kiosk_session().id,
             'account_id': account.id, 'card_serial': card_serial, 'payment': payment, 'method': quote['method'],
@@ -112,7 +112,6 @@ class PrepaidKioskTransaction(models.Model):
             transaction.job_id = self.env['prepaid.card.job']._create_device_job(bridge, 'cash', transaction, params)
         else:
             transaction._request_payment()
-        del method_record
         return transaction
 
     def _money_text(self, amount):

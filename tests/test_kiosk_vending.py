@@ -130,6 +130,13 @@ class TestKioskVending(KioskCommon):
             self.kiosk._kiosk_start('t-6', 'cash', 'money', 50)
         self.assertFalse(self.Transaction.search([('kiosk_tid', '=', 't-6')]))
 
+    def test_a_payment_the_kiosk_does_not_take_is_refused(self):
+        self.put_card_in_reader()
+        self.kiosk.prepaid_kiosk_card_method_id = False
+        with self.assertRaisesRegex(UserError, "does not take this kind of payment"):
+            self.kiosk._kiosk_start('t-8', 'card', 'money', 50)
+        self.assertFalse(self.Transaction.search([('kiosk_tid', '=', 't-8')]))
+
     def test_out_of_service(self):
         self.put_card_in_reader()
         self.kiosk.write({'prepaid_kiosk_in_service': False, 'prepaid_kiosk_service_message': 'Being serviced'})
