@@ -93,6 +93,21 @@ def make_account(env, station_code, meter_number, customer='Customer', price=2.0
         'tariff_id': tariff.id, 'station_id': station.id})
 
 
+def make_kiosk(env, name, bridge, station):
+    """A self-service kiosk of `station` on the card bridge `bridge`: a cash method (the bill
+    acceptor, in a cash journal of its own) and the bank card terminal method."""
+    cash_journal = env['account.journal'].create({'name': 'Kiosk Cash', 'code': 'KCSH', 'type': 'cash'})
+    bank_journal = env['account.journal'].create({'name': 'Kiosk UnionPay', 'code': 'KUPY', 'type': 'bank'})
+    cash_method = env['pos.payment.method'].create({'name': 'Kiosk Cash', 'journal_id': cash_journal.id})
+    card_method = env['pos.payment.method'].create({
+        'name': 'Kiosk UnionPay', 'journal_id': bank_journal.id, 'payment_method_type': 'terminal',
+        'use_payment_terminal': 'prepaid_kiosk'})
+    return env['pos.config'].create({
+        'name': name, 'prepaid_kiosk': True, 'prepaid_bridge_id': bridge.id, 'prepaid_station_id': station.id,
+        'payment_method_ids': [(6, 0, (cash_method | card_method).ids)],
+        'prepaid_kiosk_cash_method_id': cash_method.id, 'prepaid_kiosk_card_method_id': card_method.id})
+
+
 class PrepaidCommon(TransactionCase):
     """A station with the manual's figures: preset 20 kWh, price 2.0000, payment to 0.01."""
 

@@ -9,7 +9,7 @@ from card_bridge.protocol import JobGuard, signed
 from card_bridge.runner import run_job
 from card_bridge.sle4442 import VirtualSle4442
 
-from .common import MANAGER, PrepaidCommon, use_card_keys
+from .common import MANAGER, PrepaidCommon, make_kiosk, use_card_keys
 
 
 class KioskCommon(PrepaidCommon):
@@ -22,17 +22,9 @@ class KioskCommon(PrepaidCommon):
         env.company._prepaid_sync_product_account()
         cls.bridge = env['prepaid.card.bridge'].create({'name': 'Kiosk PC'})
         cls.secret = cls.bridge._pair(cls.bridge.pairing_code)['secret']
-        cash_journal = env['account.journal'].create({'name': 'Kiosk Cash', 'code': 'KCSH', 'type': 'cash'})
-        bank_journal = env['account.journal'].create({'name': 'Kiosk UnionPay', 'code': 'KUPY', 'type': 'bank'})
-        cls.cash_method = env['pos.payment.method'].create({'name': 'Kiosk Cash', 'journal_id': cash_journal.id})
-        cls.card_method = env['pos.payment.method'].create({
-            'name': 'Kiosk UnionPay', 'journal_id': bank_journal.id, 'payment_method_type': 'terminal',
-            'use_payment_terminal': 'prepaid_kiosk'})
-        cls.kiosk = env['pos.config'].create({
-            'name': 'Kiosk 1', 'prepaid_kiosk': True, 'prepaid_bridge_id': cls.bridge.id,
-            'prepaid_station_id': cls.station.id,
-            'payment_method_ids': [(6, 0, (cls.cash_method | cls.card_method).ids)],
-            'prepaid_kiosk_cash_method_id': cls.cash_method.id, 'prepaid_kiosk_card_method_id': cls.card_method.id})
+        cls.kiosk = make_kiosk(env, 'Kiosk 1', cls.bridge, cls.station)
+        cls.cash_method = cls.kiosk.prepaid_kiosk_cash_method_id
+        cls.card_method = cls.kiosk.prepaid_kiosk_card_method_id
         cls.Transaction = env['prepaid.kiosk.transaction']
         cls.manager.group_ids |= env.ref(MANAGER)
 
@@ -105,6 +97,19 @@ class KioskCommon(PrepaidCommon):
                 transaction._on_cash_event(job, 'stacked', {'value': value, 'seq': seq})
         self.env.flush_all()
         return routes
+
+    def cash_purchase(self, tid, *notes, amount=100, buy=True):
+        """The card in the reader, `amount` chosen, `notes` inserted; with `buy`, Buy pressed and
+        the cash job ended by the bridge (the vend made, its card write queued)."""
+        self.put_card_in_reader()
+        self.kiosk._kiosk_start(tid, 'cash', 'money', amount)
+        transaction = self.Transaction.search([('kiosk_tid', '=', tid)])
+        self.run_jobs()
+        self.insert_notes(transaction, *notes)
+        if buy:
+            self.kiosk._kiosk_buy(tid)
+            self.end_cash_job(transaction)
+        return transaction
 
     def end_cash_job(self, transaction):
         """The bridge ends its cash job (the server said stop) and sends its result."""

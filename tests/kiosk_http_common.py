@@ -30,7 +30,7 @@ from card_bridge.virtual_printer import VirtualPrinter, decode_escpos
 from card_bridge.vpcd import VpcdCard
 
 from ..engine.tests.virtual_meter import VirtualMeter
-from .common import TEST_READER, TEST_VPCD_PORT, ensure_pcscd, make_account, use_card_keys
+from .common import TEST_READER, TEST_VPCD_PORT, ensure_pcscd, make_account, make_kiosk, use_card_keys
 from .test_browser_pos import TestCookieSession
 
 _logger = logging.getLogger(__name__)
@@ -60,18 +60,10 @@ class KioskHttpCommon(HttpCase):
         env.company._prepaid_sync_product_account()
         env.ref('prepaid_electricity.product_electricity').product_tmpl_id.active = True
         cls.account = make_account(env, STATION, METER, customer='王小明')
-        cash_journal = env['account.journal'].create({'name': 'Kiosk Cash', 'code': 'KCSH', 'type': 'cash'})
-        bank_journal = env['account.journal'].create({'name': 'Kiosk UnionPay', 'code': 'KUPY', 'type': 'bank'})
-        cls.cash_method = env['pos.payment.method'].create({'name': 'Kiosk Cash', 'journal_id': cash_journal.id})
-        cls.card_method = env['pos.payment.method'].create({
-            'name': 'Kiosk UnionPay', 'journal_id': bank_journal.id, 'payment_method_type': 'terminal',
-            'use_payment_terminal': 'prepaid_kiosk'})
         cls.bridge = env['prepaid.card.bridge'].create({'name': 'Kiosk PC'})
-        cls.kiosk = env['pos.config'].create({
-            'name': 'Lobby Kiosk', 'prepaid_kiosk': True, 'prepaid_bridge_id': cls.bridge.id,
-            'prepaid_station_id': cls.account.station_id.id,
-            'payment_method_ids': [(6, 0, (cls.cash_method | cls.card_method).ids)],
-            'prepaid_kiosk_cash_method_id': cls.cash_method.id, 'prepaid_kiosk_card_method_id': cls.card_method.id})
+        cls.kiosk = make_kiosk(env, 'Lobby Kiosk', cls.bridge, cls.account.station_id)
+        cls.cash_method = cls.kiosk.prepaid_kiosk_cash_method_id
+        cls.card_method = cls.kiosk.prepaid_kiosk_card_method_id
 
     def setUp(self):
         super().setUp()

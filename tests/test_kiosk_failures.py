@@ -15,17 +15,6 @@ from .kiosk_common import KioskCommon
 @tagged('post_install', '-at_install')
 class TestKioskFailures(KioskCommon):
 
-    def cash_purchase(self, tid, *notes, amount=100, buy=True):
-        self.put_card_in_reader()
-        self.kiosk._kiosk_start(tid, 'cash', 'money', amount)
-        transaction = self.Transaction.search([('kiosk_tid', '=', tid)])
-        self.run_jobs()
-        self.insert_notes(transaction, *notes)
-        if buy:
-            self.kiosk._kiosk_buy(tid)
-            self.end_cash_job(transaction)
-        return transaction
-
     def vends(self):
         return self.account.vend_ids.sorted('id')
 

@@ -23,14 +23,8 @@ class TestKioskSettlement(KioskCommon):
     def cash_purchase(self, tid, *notes, amount=100, buy=True):
         """A cash purchase of `notes`; bought, its card is written and the credit goes into the
         meter, so that the customer may buy again."""
-        self.put_card_in_reader()
-        self.kiosk._kiosk_start(tid, 'cash', 'money', amount)
-        transaction = self.Transaction.search([('kiosk_tid', '=', tid)])
-        self.run_jobs()
-        self.insert_notes(transaction, *notes)
+        transaction = super().cash_purchase(tid, *notes, amount=amount, buy=buy)
         if buy:
-            self.kiosk._kiosk_buy(tid)
-            self.end_cash_job(transaction)
             self.deliver(transaction)
         return transaction
 
