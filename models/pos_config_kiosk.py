@@ -237,15 +237,17 @@ class PosConfig(models.Model):
     def _kiosk_account_waiting_for(self, serial):
         account = self.env['prepaid.account'].search([('card_id.serial', '=', serial), ('state', '=', 'active')],
                                                      limit=1)
-        waiting = account and self.env['prepaid.vend'].search_count(
-            [('account_id', '=', account.id), ('state', '=', 'to_write')])
-        return account if waiting else self.env['prepaid.account']
+        return account if account and self._kiosk_unwritten_vend(account) else self.env['prepaid.account']
 
-    def _kiosk_waiting_vend(self, account):
+    def _kiosk_unwritten_vend(self, account):
+        """The customer's paid purchase not on the card yet (being written, or its write failed)."""
+        return self.env['prepaid.vend'].search(
+            [('account_id', '=', account.id), ('state', '=', 'to_write')], order='id desc', limit=1)
+
+    def _kiosk_waiting_vend(self, account, unwritten=None):
         """The customer's paid purchase that is not on the card and is not being written now
         (a write under way is not a failure yet): the kiosk offers to write it (补售电)."""
-        vend = self.env['prepaid.vend'].search(
-            [('account_id', '=', account.id), ('state', '=', 'to_write')], order='id desc', limit=1)
+        vend = self._kiosk_unwritten_vend(account) if unwritten is None else unwritten
         job = vend and self.env['prepaid.card.job'].search([('vend_id', '=', vend.id)], order='id desc', limit=1)
         if job and job.state in ('pending', 'sent') and not job._expire_stale():
             return self.env['prepaid.vend']
@@ -273,10 +275,9 @@ class PosConfig(models.Model):
         """What the kiosk shows the customer of the card in its reader: a masked name, the
         number, meter, tariff, balance, last purchase, every warning, and what can be done."""
         summary = self._prepaid_account_summary(account)
-        waiting = self._kiosk_waiting_vend(account)
-        writing = not waiting and self.env['prepaid.vend'].search_count(
-            [('account_id', '=', account.id), ('state', '=', 'to_write')])
-        can_buy = account.state == 'active' and not waiting and not writing and (
+        unwritten = self._kiosk_unwritten_vend(account)
+        waiting = self._kiosk_waiting_vend(account, unwritten)
+        can_buy = account.state == 'active' and not unwritten and (
             account.delivery == 'remote' or (bool(account.card_id) and not account.is_credit_valid))
         last = summary['last_vend']
         return {
