@@ -76,6 +76,8 @@ class TestKioskOverHttp(KioskHttpCommon):
             state = self.wait_state(lambda s: s['transaction']['state'] == 'done', 'h-2', what="the card sale")
             self.assertEqual(state['transaction']['amount_paid'], 40.0)
             self.remove_card()
+            # the kiosk saw the card go: put back, it is read anew (what the meter wrote on it)
+            self.wait_state(lambda s: not s['card']['present'], what="the card out")
         second = account._last_vend()
         self.assertRecordValues(second, [{'method': 'energy', 'energy_bought': 20.0, 'state': 'written'}])
         self.assertEqual(second.pos_order_line_id.order_id.payment_ids.payment_method_id, self.card_method)
