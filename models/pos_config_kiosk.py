@@ -312,6 +312,7 @@ class PosConfig(models.Model):
             'notes': transaction.note_ids.mapped('value'), 'accepting': transaction._accepting(),
             'error': transaction.error or '', 'slip': transaction.slip_state,
             'card': transaction.terminal_card or '',
+            'customer': transaction.account_id.number,
             'vend': vend and {'name': vend.name, 'state': vend.state, 'energy': vend.energy_bought,
                               'amount': vend.amount_due, 'balance_after': vend.balance_after,
                               'kind': vend.kind, 'written': transaction._is_delivered()} or False,

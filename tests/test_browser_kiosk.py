@@ -71,8 +71,9 @@ class TestKioskTour(KioskHttpCommon):
 
     def test_kiosk_in_chromium(self):
         account = self.account
-        # 1. cash: 100.00 chosen, 50 + 5 inserted, Buy: 55.00 buys 27 kWh at 2.00, 1.00 carried
-        self.insert_card()
+        # 1. cash: 100.00 chosen, 50 + 5 inserted, Buy: 55.00 buys 27 kWh at 2.00, 1.00 carried;
+        # a slow card, so that the page sees the write under way (and does not let it go)
+        self.insert_card(write_delay=0.3)
         self.kiosk_tour('prepaid_electricity_kiosk_tour', notes=['50', '5'])
         sale = account._last_vend()
         self.assertRecordValues(sale, [{'channel': 'kiosk', 'method': 'money', 'amount_due': 55.0,

@@ -71,12 +71,14 @@ def wait_for_card(port, serial, timeout=20):
 
 class VpcdCard:
     """Plug a chip into vpcd. `fail_after_writes` pulls the card out after that many write
-    APDUs (to test a card pulled mid-write)."""
+    APDUs (to test a card pulled mid-write); `write_delay` seconds pass before each write APDU
+    is answered (a slow card, so that a write is seen under way)."""
 
-    def __init__(self, chip, host='127.0.0.1', port=35963, fail_after_writes=None):
+    def __init__(self, chip, host='127.0.0.1', port=35963, fail_after_writes=None, write_delay=0):
         self.chip = chip
         self.host, self.port = host, port
         self.fail_after_writes = fail_after_writes
+        self.write_delay = write_delay
         self.writes = 0
         self._socket = None
         self._stop = threading.Event()
@@ -101,6 +103,7 @@ class VpcdCard:
             return bytes([0x90, EC_BITS[self.chip.present_psc(body)]])
         if ins == 0xD0:                                   # write main memory
             self.writes += 1
+            time.sleep(self.write_delay)
             if self.fail_after_writes is not None and self.writes > self.fail_after_writes:
                 self.remove()
                 return b''

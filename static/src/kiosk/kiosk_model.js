@@ -17,6 +17,9 @@ export const WRITE_PATIENCE_MS = 30000;
 export const WRITE_FAILED_GIVE_UP_MS = 180000;
 // how long a refusal stays in the message band
 export const MESSAGE_MS = 12000;
+// the least time an ended purchase (done, held, declined...) is shown, even to a customer who
+// pulls the card at once: they see what they bought before the next customer's screen
+export const ENDED_MIN_SHOW_MS = 4000;
 
 // the purchase is still moving: poll fast
 const OPEN_STATES = ["cash_in", "paying", "paid", "vended"];
@@ -55,6 +58,8 @@ export class KioskModel {
         this.revending = null;      // the waiting vend the customer asked to write again
         this.writingSince = 0;
         this.writeFailedSince = 0;
+        this.endedSince = 0;        // when the page first saw the purchase ended
+        this.endedCardOut = false;  // the card has left the reader since then
         this.actionSeq = 0;
         this.stopped = false;
         this.wakeup = markRaw(new Wakeup());
@@ -137,7 +142,9 @@ export class KioskModel {
             if (CLOSED_STATES.includes(transaction.state)) {
                 this.setTid("");
             } else if (ENDED_STATES.includes(transaction.state) || transaction.vend?.written) {
-                if (!card.present) {
+                this.endedSince ||= Date.now();
+                this.endedCardOut ||= !card.present;
+                if (this.endedCardOut && Date.now() - this.endedSince >= ENDED_MIN_SHOW_MS) {
                     this.setTid("");
                 }
             } else if (undelivered) {
@@ -177,7 +184,8 @@ export class KioskModel {
             return;
         }
         this.writeFailedSince = 0;
-        if (customer && customer.waiting_vend?.name !== transaction.vend.name) {
+        // another customer's card (not "no waiting vend": that is also a write under way)
+        if (customer && customer.number !== transaction.customer) {
             this.setTid("");
         }
     }
@@ -190,6 +198,8 @@ export class KioskModel {
             browser.localStorage.removeItem(this.tidKey);
             this.cardWasOut = false;
             this.writeFailedSince = 0;
+            this.endedSince = 0;
+            this.endedCardOut = false;
         }
     }
 
