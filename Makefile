@@ -62,5 +62,10 @@ ha:
 ha-stop:
 	@bash scripts/ha.sh stop
 
+# The same fault both times (the leader's WAL sender stopped 2 s, then the leader killed): synchronous,
+# nothing acknowledged may be lost; asynchronous (the negative control), a loss must show.
+HA_TEST_ARGS ?= --lag 2
+
 ha-test:
-	@bash scripts/ha.sh up && bash -c 'source scripts/env.sh && "$$VENV/bin/python" scripts/ha_test.py $(HA_TEST_ARGS)'
+	@bash scripts/ha.sh up && bash -c 'source scripts/env.sh && "$$VENV/bin/python" scripts/ha_test.py $(HA_TEST_ARGS) \
+		&& "$$VENV/bin/python" scripts/ha_test.py --async --expect-loss $(HA_TEST_ARGS)'

@@ -8,10 +8,16 @@
 # `bash bench/run.sh remote` the whole of it through Odoo (reports of 1,000 readings), and its cost
 # with 0 and 10,000,000 readings of history (`prepaid_bench_remote`, `prepaid_bench_remote_empty`).
 # `bash bench/run.sh kiosk`: a kiosk's time from the card in to the card written (`prepaid_bench_kiosk`).
+# `bash bench/run.sh ha`: Odoo in multi-worker mode on the HA cluster (`make ha`, started if needed):
+# 100 clients vending for a minute, alone, then with accountants running reports on the replica.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/env.sh"
 bash "$ADDON_DIR/scripts/setup.sh"
 if [ "${1:-}" = head_end ]; then exec "$VENV/bin/python" "$ADDON_DIR/bench/head_end_bench.py"; fi
+if [ "${1:-}" = ha ]; then
+  bash "$ADDON_DIR/scripts/ha.sh" up
+  exec "$VENV/bin/python" "$ADDON_DIR/bench/ha_bench.py" "${@:2}"
+fi
 if [ "${1:-}" = remote_billing ]; then exec env -u PYTHONPATH "$VENV/bin/python" "$ADDON_DIR/bench/remote_billing_bench.py"; fi
 ensure_base_db prepaid_base
 
