@@ -12,6 +12,8 @@ TPL="$ADDON_DIR/scripts/ha"
 DB=prepaid_ha
 SOURCE_DB=${PREPAID_HA_SOURCE_DB:-prepaid_demo}
 PG_BIN=/usr/lib/postgresql/15/bin
+WORKERS=${PREPAID_HA_WORKERS:-4}                # 2 cores: sales wait on the standby's flush as much as on the CPU
+REPORT_WORKERS=${PREPAID_HA_REPORT_WORKERS:-2}
 
 alive() { [ -f "$HA/run/$1.pid" ] && kill -0 "$(cat "$HA/run/$1.pid")" 2>/dev/null; }
 secret() { sed -n "s/^$1=//p" "$HA/secrets"; }
@@ -79,14 +81,23 @@ configure() {
     chmod 600 "$HA/$name.yml"; chmod 700 "$HA/$name"
   done
   chown postgres:postgres "$HA/sock"
-  render "$TPL/haproxy.cfg.in" "$HA/haproxy.cfg.new"
+  render "$TPL/haproxy.cfg.in" "$HA/haproxy.cfg.new" WORKERS="$WORKERS" REPORT_WORKERS="$REPORT_WORKERS"
   if cmp -s "$HA/haproxy.cfg.new" "$HA/haproxy.cfg"; then rm "$HA/haproxy.cfg.new"; else mv "$HA/haproxy.cfg.new" "$HA/haproxy.cfg"; fi
   local addons_path card_keys
   addons_path=$(sed -n 's/^addons_path *= *//p' "$CONF")
   card_keys=$(sed -n 's/^prepaid_card_key_file *= *//p' "$CONF")
-  render "$TPL/odoo.conf.in" "$HA/odoo.conf" ADDONS_PATH="$addons_path" CARD_KEYS="$card_keys" HA="$HA" \
-    ODOOPASS="$(secret ODOO_PASSWORD)"
-  chmod 600 "$HA/odoo.conf"
+  # two pools of workers: the sales (tills, kiosks, bridges, head-end, the back office) and the
+  # reports (HAProxy sends the report routes there): a report never holds a worker a sale waits for
+  render "$TPL/odoo.conf.in" "$HA/odoo.conf.new" ADDONS_PATH="$addons_path" CARD_KEYS="$card_keys" HA="$HA" \
+    ODOOPASS="$(secret ODOO_PASSWORD)" ROLE="sales and back office" HTTP_PORT=8079 GEVENT_PORT=8082 \
+    WORKERS="$WORKERS" CRON_THREADS=1 LOG=odoo
+  render "$TPL/odoo.conf.in" "$HA/odoo-reports.conf.new" ADDONS_PATH="$addons_path" CARD_KEYS="$card_keys" HA="$HA" \
+    ODOOPASS="$(secret ODOO_PASSWORD)" ROLE="reports (read-only routes, on the replica)" HTTP_PORT=8083 \
+    GEVENT_PORT=8084 WORKERS="$REPORT_WORKERS" CRON_THREADS=0 LOG=odoo-reports
+  for name in odoo odoo-reports; do   # a changed configuration restarts that Odoo (start_odoo)
+    if cmp -s "$HA/$name.conf.new" "$HA/$name.conf"; then rm "$HA/$name.conf.new"; else mv "$HA/$name.conf.new" "$HA/$name.conf"; fi
+    chmod 600 "$HA/$name.conf"
+  done
 }
 
 start_etcd() {
@@ -170,15 +181,17 @@ ensure_db() {
   touch "$stamp"
 }
 
-start_odoo() {
-  if alive odoo && http_ok http://127.0.0.1:8079/web/login; then return 0; fi
-  stop_pid odoo 20
-  echo "[ha] starting Odoo (workers 2, http 8079, gevent 8082; log $HA/log/odoo.log)"
-  nohup "$VENV/bin/python" "$RT/odoo/usr/bin/odoo" -c "$HA/odoo.conf" >>"$HA/log/odoo.out" 2>&1 &
-  echo $! >"$HA/run/odoo.pid"
-  wait_for 120 "Odoo on 8079" http_ok http://127.0.0.1:8079/web/login \
-    || { tail -20 "$HA/log/odoo.log"; return 1; }
-  wait_for 30 "Odoo through HAProxy (8078)" http_ok http://127.0.0.1:8078/web/login
+start_odoo() {  # start_odoo NAME CONF PORT [NICENESS]: an Odoo in multi-worker mode
+  local name=$1 conf=$2 port=$3 niceness=${4:-0}
+  if alive "$name" && http_ok "http://127.0.0.1:$port/web/login" && [ ! "$conf" -nt "$HA/run/$name.pid" ]; then
+    return 0
+  fi
+  stop_pid "$name" 20
+  echo "[ha] starting Odoo $name ($(sed -n 's/^workers = //p' "$conf") workers, http $port; log $HA/log/$name.log)"
+  nohup nice -n "$niceness" "$VENV/bin/python" "$RT/odoo/usr/bin/odoo" -c "$conf" >>"$HA/log/$name.out" 2>&1 &
+  echo $! >"$HA/run/$name.pid"
+  wait_for 120 "Odoo $name on $port" http_ok "http://127.0.0.1:$port/web/login" \
+    || { tail -20 "$HA/log/$name.log"; return 1; }
 }
 
 up() {
@@ -202,14 +215,20 @@ up() {
   # HAProxy takes a server for up until its first check: wait for the checks to settle
   wait_for 30 "the primary through HAProxy (5440)" primary_on_5440
   ensure_db
-  start_odoo
+  start_odoo odoo "$HA/odoo.conf" 8079
+  # the reports yield the CPU to the sales (this one machine; in production they have their own)
+  start_odoo odoo-reports "$HA/odoo-reports.conf" 8083 10
+  wait_for 30 "Odoo through HAProxy (8078)" http_ok http://127.0.0.1:8078/web/login
   status
-  echo "[ha] up: Odoo http://127.0.0.1:8078 (workers 8079, websocket 8082), PostgreSQL rw 127.0.0.1:5440, ro 127.0.0.1:5439, HAProxy stats http://127.0.0.1:7000"
+  echo "[ha] up: Odoo http://127.0.0.1:8078 (workers 8079, reports 8083, websocket 8082), PostgreSQL rw 127.0.0.1:5440, ro 127.0.0.1:5439, HAProxy stats http://127.0.0.1:7000"
 }
 
 stop() {
-  stop_pid odoo 30
+  stop_pid odoo 30 &
+  stop_pid odoo-reports 30 &
+  wait
   stop_pid haproxy 10
+  pkill -f "haproxy .*-f $HA/haproxy.cfg" || true   # processes of earlier reloads, still finishing
   stop_pid n1 60 &
   stop_pid n2 60 &
   wait
@@ -223,7 +242,7 @@ status() {
   else
     echo "[ha] the Patroni nodes are not running"
   fi
-  for name in etcd n1 n2 haproxy odoo; do
+  for name in etcd n1 n2 haproxy odoo odoo-reports; do
     printf '  %-8s %s\n' "$name" "$(alive "$name" && echo "running (pid $(cat "$HA/run/$name.pid"))" || echo stopped)"
   done
 }

@@ -38,12 +38,22 @@ env = env(context=dict(env.context, tracking_disable=True))
 ref = env.ref('prepaid_electricity.prepaid_account_room_101_demo')
 company = ref.company_id
 stamp = int(time.time() * 10) % 10**8
+# N_STATIONS stations of their own, each with its cash journal (each journal numbers its entries one
+# after the other: a station's sales wait for each other there), or the demo's station
+stations = env['prepaid.station']
+journals = env['account.journal'].search_count([])
+for s in range(int(N_STATIONS)):
+    journal = env['account.journal'].create({'name': f'HA cash {stamp} {s}', 'type': 'cash',
+                                             'code': f'H{journals + s:04d}', 'company_id': company.id})
+    stations |= stations.create({'name': f'HA station {stamp} {s}', 'code': f'{(stamp * 10 + s) % 10**6:06d}',
+                                 'company_id': company.id, 'cash_journal_id': journal.id})
 accounts = env['prepaid.account']
 for i in range(int(N_ACCOUNTS)):
     partner = env['res.partner'].create({'name': f'HA test {stamp} {i}', 'company_id': company.id})
+    station = stations[i % len(stations)] if stations else ref.station_id
     accounts |= accounts._open_account(
         {'number': f'9{stamp:08d}{i:03d}', 'meter_type_id': ref.meter_id.meter_type_id.id, 'company_id': company.id},
-        {'partner_id': partner.id, 'tariff_id': ref.tariff_id.id, 'station_id': ref.station_id.id,
+        {'partner_id': partner.id, 'tariff_id': ref.tariff_id.id, 'station_id': station.id,
          'company_id': company.id})
 user = env['res.users'].search([('login', '=', 'ha_operator')])
 if not user:
@@ -146,8 +156,9 @@ def odoo_shell(code, marker):
     sys.exit(f'odoo shell failed:\n{out.stdout[-2000:]}\n{out.stderr[-3000:]}')
 
 
-def setup_accounts(n_accounts):
-    return json.loads(odoo_shell(SETUP_CODE.replace('int(N_ACCOUNTS)', str(n_accounts)), 'HA_SETUP'))
+def setup_accounts(n_accounts, n_stations=0):
+    code = SETUP_CODE.replace('int(N_ACCOUNTS)', str(n_accounts)).replace('int(N_STATIONS)', str(n_stations))
+    return json.loads(odoo_shell(code, 'HA_SETUP'))
 
 
 class Load:
