@@ -215,9 +215,11 @@ class PrepaidAccount(models.Model):
                                   'auto_delete': False})
             logs.append({**account._strategy_log_vals(f'alarm_{level}', balance),
                          'sms_number': partner.phone or False, 'email_to': partner.email or False})
-        # sudo: the strategy runs for the head-end or an operator; messages are queued, never sent here
-        sms = iter(self.env['sms.sms'].sudo().create(sms_vals).ids)
-        mails = iter(self.env['mail.mail'].sudo().create(mail_vals).ids)
+        # sudo: the strategy runs for the head-end or an operator; messages are queued, never sent here.
+        # Nothing to queue, nothing created: creating SMS (even none) wakes the SMS queue's cron
+        Sms, Mail = self.env['sms.sms'].sudo(), self.env['mail.mail'].sudo()
+        sms = iter((Sms.create(sms_vals) if sms_vals else Sms).ids)
+        mails = iter((Mail.create(mail_vals) if mail_vals else Mail).ids)
         for log in logs:
             log['sms_id'] = next(sms) if log['sms_number'] else False
             log['mail_id'] = next(mails) if log['email_to'] else False

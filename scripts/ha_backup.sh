@@ -21,18 +21,29 @@ write_conf
 
 # which node is the primary, which a standby (pgBackRest copies the files from a standby when
 # there is one, to spare the primary; it reads only the start/stop from the primary)
-primary="" standby=""
-for node in $(present_nodes); do
-  case "$(node_sql "${node##*:}" 'select pg_is_in_recovery()' || true)" in
-    f) primary=$node ;;
-    t) standby=$node ;;
-  esac
-done
+find_roles() {
+  primary="" standby=""
+  local node
+  for node in $(present_nodes); do
+    case "$(node_sql "${node##*:}" 'select pg_is_in_recovery()' || true)" in
+      f) primary=$node ;;
+      t) standby=$node ;;
+    esac
+  done
+}
+find_roles
 [ -n "$primary" ] || { echo "no running primary among: $(present_nodes | tr '\n' ' ')" >&2; exit 1; }
+if [ "$(node_sql "${primary##*:}" 'show archive_mode')" != on ] && [ -z "${PREPAID_BACKUP_NODES:-}" ]; then
+  # the `make ha` cluster archives once $BK_CONF exists (just written): `ha.sh up` renders its
+  # nodes' configuration again and restarts them one after the other (archive_mode needs it)
+  say "turning WAL archiving on in the make ha cluster (its nodes restart one after the other)"
+  bash "$ADDON_DIR/scripts/ha.sh" up >/dev/null
+  find_roles
+fi
 [ "$(node_sql "${primary##*:}" 'show archive_mode')" = on ] \
   || { echo "archive_mode is off on ${primary}: WAL is not archived, no point-in-time restore." >&2
-       echo "The \`make ha\` cluster archives when $BK_CONF exists at its start (now written):" >&2
-       echo "restart it (make ha-stop; make ha) and run make backup again." >&2; exit 1; }
+       echo "Set archive_mode = on and archive_command = 'pgbackrest --config=$BK_CONF --stanza=$BK_STANZA" >&2
+       echo "archive-push %p' on every node, restart them, and run make backup again." >&2; exit 1; }
 
 if [ ! -f "$BK_REPO/backup/$BK_STANZA/backup.info" ]; then
   say "creating the stanza $BK_STANZA in $BK_REPO"

@@ -28,7 +28,7 @@
 #            6. node 2's data directory is emptied and `scripts/ha.sh up` starts the rest: Patroni
 #               n2 clones the leader (what `patronictl reinit prepaid n2` does on a running
 #               node), then HAProxy and Odoo.
-#            (Odoo is stopped through $HA/run/odoo.pid, as `make ha-stop` does.)
+#            (Odoo, both pools, is stopped through $HA/run/odoo*.pid, as `make ha-stop` does.)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 source "$ADDON_DIR/scripts/ha/backup_common.sh"
@@ -130,7 +130,7 @@ else
   # 1. archive what was written so far (while the primary runs)
   pgbr check >/dev/null 2>&1 || say "warning: pgbackrest check failed: the last WAL may not be archived"
   # 2. Odoo off (nothing writes), then Patroni on both nodes (SIGTERM: it stops its PostgreSQL)
-  [ -n "${PREPAID_RESTORE_STOP_ODOO:-}" ] || stop_pid odoo
+  [ -n "${PREPAID_RESTORE_STOP_ODOO:-}" ] || { stop_pid odoo; stop_pid odoo-reports; }
   stop_pid n1
   stop_pid n2
   for pgdata in "$pgdata1" "$pgdata2"; do

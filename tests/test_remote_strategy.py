@@ -60,6 +60,16 @@ class TestRemoteStrategy(RemoteCommon):
         self.consume(5, 50)        # 18.40: alarm 1 again
         self.assertEqual(len(self.strategy('alarm_1')), 2)
 
+    def test_a_top_up_without_alarm_does_not_wake_the_sms_queue(self):
+        sms_cron = self.env.ref('sms.ir_cron_sms_scheduler_action')
+        Trigger = self.env['ir.cron.trigger']
+        before = Trigger.search_count([('cron_id', '=', sms_cron.id)])
+        self.top_up('10.00')       # 40.00: above both thresholds, no alarm
+        self.assertEqual(Trigger.search_count([('cron_id', '=', sms_cron.id)]), before,
+                         "every top-up would otherwise run the SMS queue for nothing")
+        self.consume(1, 30)        # 40 - 24 = 16 < 20: alarm 1, queued and the queue woken
+        self.assertEqual(Trigger.search_count([('cron_id', '=', sms_cron.id)]), before + 1)
+
     def test_a_drop_past_both_thresholds_sends_both_in_order(self):
         self.consume(1, 30)        # 30 - 24 = 6
         self.assertEqual(self.strategy().mapped('decision'), ['alarm_1', 'alarm_2'])
