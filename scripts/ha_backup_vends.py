@@ -28,6 +28,7 @@ def main():
     from odoo.tools import config
     config.parse_config(['-c', args.conf, '--log-level=warn'], setup_logging=True)
     registry = Registry(args.db)
+    from odoo.addons.prepaid_electricity.tools import default_cash_journal  # on the addons path now
 
     if args.action == 'vend':
         ids = []
@@ -36,7 +37,9 @@ def main():
                 env = api.Environment(cr, SUPERUSER_ID, {})
                 account = make_account(env, f'{args.prefix}{n}')
                 request = f'{PREFIX}{args.prefix}-{n}-{uuid.uuid4().hex[:8]}'
-                account._vend('energy', Decimal('30'), client_request_id=request)
+                # paid in the station's cash journal, as a backend sale: the day still reconciles
+                account._vend('energy', Decimal('30'), client_request_id=request,
+                              journal=default_cash_journal(env, account.station_id))
             ids.append(request)
         with registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
