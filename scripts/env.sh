@@ -36,3 +36,13 @@ ensure_base_db() {  # ensure_base_db NAME [--with-demo]
     || { tail -30 "$RT/$name-init.log"; return 1; }
   touch "$stamp"
 }
+# The demo database (`make run`'s, and the source of `make ha`'s): installed once with the addon
+# and its demo data. A new one: the remote meters demo starts again (new head-end pairing, new
+# virtual meters whose five days of history match the demo's base, no reports of an old database).
+install_demo_db() {  # install_demo_db NAME LOG
+  ensure_base_db "$1" --with-demo
+  echo "[db] installing prepaid_electricity with its demo data in $1"
+  odoo module install -c "$CONF" -d "$1" prepaid_electricity >"$2" 2>&1 || { tail -40 "$2"; return 1; }
+  touch "$RT/data/.$1.installed"
+  rm -f "$RT"/run/{head_end.json,head_end.json.spool.jsonl,head_end.json.rejected.jsonl,concentrator.json}
+}

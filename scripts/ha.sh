@@ -3,8 +3,9 @@
 # Everything lives in $RT/ha: etcd (2381/2382), Patroni n1/n2 (PostgreSQL 15 on 5441/5442, REST
 # 8011/8012, scope prepaid, synchronous mode strict), HAProxy (read-write 5440 -> /primary,
 # read-only 5439 -> /replica else the primary, stats 7000, Odoo's HTTP front 8078) and Odoo in
-# multi-worker mode (8079, gevent 8082) on the database prepaid_ha. The main cluster (5432) is
-# only read once (pg_dump of the demo database) to create prepaid_ha.
+# multi-worker mode (sales 8079, gevent 8082; reports 8083) on the database prepaid_ha. The main
+# cluster (5432) is only read once (pg_dump of the demo database, made first on a fresh machine)
+# to create prepaid_ha.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 HA="$RT/ha"
@@ -164,7 +165,10 @@ ensure_db() {
     fi
     return 0
   fi
-  db_exists "$SOURCE_DB" || { echo "[ha] $SOURCE_DB is missing: run \`make run\` once first" >&2; return 1; }
+  if ! db_exists "$SOURCE_DB" || [ ! -f "$RT/data/.$SOURCE_DB.installed" ]; then
+    mkdir -p "$RT/run"
+    install_demo_db "$SOURCE_DB" "$HA/log/demo-install.log"   # a fresh machine: the demo first
+  fi
   echo "[ha] creating $DB from a pg_dump of $SOURCE_DB (main cluster), then updating the addon"
   ha_psql 5440 "drop database if exists $DB with (force)" >/dev/null
   ha_psql 5440 "create database $DB owner odoo" >/dev/null

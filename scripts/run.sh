@@ -13,15 +13,7 @@ if db_exists "$DB" && [ -f "$RT/data/.$DB.installed" ]; then
   odoo -c "$CONF" -d "$DB" -u prepaid_electricity --stop-after-init --no-http >"$RUN/upgrade.log" 2>&1 \
     || { tail -40 "$RUN/upgrade.log"; exit 1; }
 else
-  ensure_base_db "$DB" --with-demo
-  echo "[run] installing prepaid_electricity with its demo data in $DB"
-  odoo module install -c "$CONF" -d "$DB" prepaid_electricity >"$RUN/install.log" 2>&1 \
-    || { tail -40 "$RUN/install.log"; exit 1; }
-  touch "$RT/data/.$DB.installed"
-  # a new database: the remote meters demo starts again (new head-end pairing, new virtual meters
-  # whose five days of history match the demo's base, no reports of the old database)
-  rm -f "$RUN/head_end.json" "$RUN/head_end.json.spool.jsonl" "$RUN/head_end.json.rejected.jsonl" \
-    "$RUN/concentrator.json"
+  install_demo_db "$DB" "$RUN/install.log"
 fi
 echo "[run] starting Odoo (log: $RUN/odoo.log)"
 nohup "$VENV/bin/python" "$RT/odoo/usr/bin/odoo" -c "$CONF" -d "$DB" --db-filter="^$DB\$" \
