@@ -44,8 +44,8 @@ class TestKioskDashboard(KioskCommon):
         transaction it works; the vending calls are never marked so."""
         Dashboard = self.env['prepaid.dashboard'].with_user(self.manager)
         self.assertTrue(getattr(type(Dashboard).get_data, '_readonly', False))
-        for model, method in (('prepaid.account', '_vend'), ('pos.order', 'sync_from_ui'),
-                              ('pos.config', '_kiosk_state')):
+        for model, method in (('prepaid.account', '_vend'), ('prepaid.account', 'action_top_up_request'),
+                              ('pos.order', 'sync_from_ui'), ('pos.config', '_kiosk_state')):
             self.assertFalse(getattr(getattr(type(self.env[model]), method), '_readonly', False))
         self.env.flush_all()
         with self.env.cr.savepoint(flush=False):
