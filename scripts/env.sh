@@ -37,12 +37,14 @@ ensure_base_db() {  # ensure_base_db NAME [--with-demo]
   touch "$stamp"
 }
 # The demo database (`make run`'s, and the source of `make ha`'s): installed once with the addon
-# and its demo data. A new one: the remote meters demo starts again (new head-end pairing, new
-# virtual meters whose five days of history match the demo's base, no reports of an old database).
+# and its demo data. A new `make run` demo: its remote meters demo starts again (new head-end
+# pairing, new virtual meters whose five days of history match the demo's base, no old reports).
 install_demo_db() {  # install_demo_db NAME LOG
   ensure_base_db "$1" --with-demo
   echo "[db] installing prepaid_electricity with its demo data in $1"
   odoo module install -c "$CONF" -d "$1" prepaid_electricity >"$2" 2>&1 || { tail -40 "$2"; return 1; }
   touch "$RT/data/.$1.installed"
-  rm -f "$RT"/run/{head_end.json,head_end.json.spool.jsonl,head_end.json.rejected.jsonl,concentrator.json}
+  if [ "$1" = "${PREPAID_DEMO_DB:-prepaid_demo}" ]; then   # `make run`'s devices were paired with the old one
+    rm -f "$RT"/run/{head_end.json,head_end.json.spool.jsonl,head_end.json.rejected.jsonl,concentrator.json}
+  fi
 }

@@ -64,15 +64,16 @@ configure() {
     grep -q "^$key=" "$HA/secrets" || printf '%s=%s\n' "$key" "$(head -c 18 /dev/urandom | base64 | tr -d '/+=')" >>"$HA/secrets"
   done
   chmod 600 "$HA/secrets"
-  local archive_mode=off archive_command=
-  if [ -f "$HA/pgbackrest.conf" ]; then
-    archive_mode=on
-    archive_command="pgbackrest --config=$HA/pgbackrest.conf --stanza=prepaid archive-push %p"
-  fi
-  local name rest port
+  local archive_mode=off archive_command= name rest port
+  if [ -f "$HA/pgbackrest.conf" ]; then archive_mode=on; fi
   for name in n1 n2; do
     rest=$([ $name = n1 ] && echo 8011 || echo 8012)
     port=$([ $name = n1 ] && echo 5441 || echo 5442)
+    # each node archives as itself: pgBackRest checks that the server pushing WAL runs in pg1-path
+    # (the configuration's pg1 is n1: without this, archiving stopped as soon as n2 led)
+    if [ $archive_mode = on ]; then
+      archive_command="pgbackrest --config=$HA/pgbackrest.conf --stanza=prepaid --pg1-path=$HA/$name archive-push %p"
+    fi
     render "$TPL/patroni.yml.in" "$HA/$name.yml.new" NAME=$name HA="$HA" REST=$rest PORT=$port \
       PGPASS="$(secret POSTGRES_PASSWORD)" REPLPASS="$(secret REPLICATION_PASSWORD)" \
       ARCHIVE_MODE=$archive_mode ARCHIVE_COMMAND="$archive_command"

@@ -33,10 +33,12 @@ find_roles() {
 }
 find_roles
 [ -n "$primary" ] || { echo "no running primary among: $(present_nodes | tr '\n' ' ')" >&2; exit 1; }
-if [ "$(node_sql "${primary##*:}" 'show archive_mode')" != on ] && [ -z "${PREPAID_BACKUP_NODES:-}" ]; then
+if [ -z "${PREPAID_BACKUP_NODES:-}" ]; then
   # the `make ha` cluster archives once $BK_CONF exists (just written): `ha.sh up` renders its
-  # nodes' configuration again and restarts them one after the other (archive_mode needs it)
-  say "turning WAL archiving on in the make ha cluster (its nodes restart one after the other)"
+  # nodes' configuration again, reloads a changed archive_command and, the first time, restarts
+  # the nodes one after the other (archive_mode needs it); nothing when it is up to date
+  [ "$(node_sql "${primary##*:}" 'show archive_mode')" = on ] \
+    || say "turning WAL archiving on in the make ha cluster (its nodes restart one after the other)"
   bash "$ADDON_DIR/scripts/ha.sh" up >/dev/null
   find_roles
 fi

@@ -41,7 +41,7 @@ for name in n1 n2; do
   rest=$([ $name = n1 ] && echo 8021 || echo 8022); port=$([ $name = n1 ] && echo 5461 || echo 5462)
   sed -e "s|@NAME@|$name|g; s|@HA@|$HA|g; s|@REST@|$rest|g; s|@PORT@|$port|g; s|@PGPASS@|pg-test|g" \
       -e "s|@REPLPASS@|repl-test|g; s|@ARCHIVE_MODE@|on|g; s|127.0.0.1:2381|127.0.0.1:2391|" \
-      -e "s|@ARCHIVE_COMMAND@|pgbackrest --config=$HA/pgbackrest.conf --stanza=prepaid archive-push %p|" \
+      -e "s|@ARCHIVE_COMMAND@|pgbackrest --config=$HA/pgbackrest.conf --stanza=prepaid --pg1-path=$HA/$name archive-push %p|" \
       "$ADDON_DIR/scripts/ha/patroni.yml.in" >"$HA/$name.yml"
   chown postgres:postgres "$HA/$name.yml" "$HA/$name" "$HA/log/$name"; chmod 600 "$HA/$name.yml"; chmod 700 "$HA/$name"
 done
