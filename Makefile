@@ -40,7 +40,9 @@ pay:
 TYPE ?= full
 TARGET ?= latest
 
-.PHONY: backup restore backup-test
+# `make backup-schedule` schedules them with cron (full on Sundays, incremental the other nights, at
+# PREPAID_BACKUP_TIME="30 1"); `make backup-schedule OFF=1` stops that.
+.PHONY: backup restore backup-test backup-schedule
 
 backup:
 	@TYPE="$(TYPE)" bash scripts/ha_backup.sh
@@ -50,6 +52,9 @@ restore:
 
 backup-test:
 	@bash scripts/ha_backup_test.sh
+
+backup-schedule:
+	@OFF="$(OFF)" bash scripts/ha_backup_schedule.sh
 
 # Issue 16's HA cluster on this machine (etcd, Patroni n1/n2, HAProxy, multi-worker Odoo, all
 # under $(PREPAID_RUNTIME)/ha): `make ha` starts it, `make ha-stop` stops it (data kept),

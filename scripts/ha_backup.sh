@@ -5,11 +5,9 @@
 # continuously by PostgreSQL's archive_command into the same repository, so `make restore` can
 # go back to any moment after the oldest backup kept. Settings: scripts/ha/backup_common.sh.
 #
-# Scheduled backups (cron; the machine's crontab, `crontab -e` as root), e.g. a full backup every
-# Sunday at 01:30 and an incremental one the other nights, four full backups kept:
-#   30 1 * * 0   cd /path/to/prepaid_electricity && make backup TYPE=full >>/var/log/prepaid-backup.log 2>&1
-#   30 1 * * 1-6 cd /path/to/prepaid_electricity && make backup TYPE=incr >>/var/log/prepaid-backup.log 2>&1
-# (PREPAID_BACKUP_DIR=/mnt/backup-disk/prepaid before `make` keeps them on another disk.)
+# Scheduled backups: `make backup-schedule` (scripts/ha_backup_schedule.sh) writes the cron lines
+# (a full backup every Sunday at 01:30 and an incremental one the other nights; four full backups
+# kept). PREPAID_BACKUP_DIR=/mnt/backup-disk/prepaid before `make` keeps them on another disk.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 source "$ADDON_DIR/scripts/ha/backup_common.sh"
