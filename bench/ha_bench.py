@@ -18,6 +18,7 @@ import argparse
 import http.cookiejar
 import json
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -48,6 +49,50 @@ wizard = env['prepaid.sales.report.print'].with_user(user).create(
 env.cr.commit()
 print('HA_REPORTER=' + json.dumps({'login': user.login, 'password': password, 'wizard': wizard.id}))
 '''
+
+
+BRIDGES_CODE = r'''
+import json
+codes = []
+for i in range(int(N_BRIDGES)):
+    bridge = env['prepaid.card.bridge'].create({'name': f'HA bench workstation {i}'})
+    bridge.action_new_pairing_code()
+    codes.append(bridge.pairing_code)
+env.cr.commit()
+print('HA_BRIDGES=' + json.dumps(codes))
+'''
+
+
+class Bridges:
+    """`n` card bridges (the tills' workstations), paired with the cluster and long-polling it (20 s
+    each, as they do by default) while the clients vend: their waits are on the gevent worker."""
+
+    def __init__(self, n, workdir):
+        self.n = n
+        self.workdir = workdir
+        self.procs = []
+
+    def start(self):
+        if not self.n:
+            return
+        codes = json.loads(ha_test.odoo_shell(BRIDGES_CODE.replace('int(N_BRIDGES)', str(self.n)), 'HA_BRIDGES'))
+        bridge = str(Path(sys.executable).parent / 'card-bridge')
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        for i, code in enumerate(codes):
+            conf = self.workdir / f'bridge-{i}.json'
+            conf.unlink(missing_ok=True)
+            subprocess.run([bridge, '--config', str(conf), 'pair', ha_test.ODOO_URL, code, '--name', f'bench-{i}'],
+                           check=True, capture_output=True, timeout=60)
+            log = open(self.workdir / f'bridge-{i}.log', 'w')  # noqa: SIM115 (the process keeps it)
+            self.procs.append(subprocess.Popen([bridge, '--config', str(conf), 'run', '--wait', '20'],
+                                               stdout=log, stderr=subprocess.STDOUT))
+        time.sleep(3)   # every bridge waits in its first long poll
+
+    def stop(self):
+        for proc in self.procs:
+            proc.terminate()
+        for proc in self.procs:
+            proc.wait(30)
 
 
 def percentile(values, q):
@@ -183,11 +228,16 @@ class OdooLogs:
 
     def counts(self):
         """{'vends ro', 'vends rw', 'reports ro', 'reports rw'}: the requests logged since the start."""
-        counts = {'vends_on_replica': 0, 'vends_on_primary': 0, 'reports_on_replica': 0, 'reports_on_primary': 0}
+        counts = {'vends_on_replica': 0, 'vends_on_primary': 0, 'reports_on_replica': 0, 'reports_on_primary': 0,
+                  'bridge_long_polls_on_gevent': 0, 'bridge_long_polls_on_workers': 0}
         for name, path in self.paths.items():
             with open(path, 'rb') as log:
                 log.seek(self.offsets[name])
                 for line in log.read().decode(errors='replace').splitlines():
+                    if '/prepaid/bridge/poll' in line:   # the gevent worker logs as `longpolling`
+                        counts['bridge_long_polls_on_gevent' if 'longpolling' in line
+                               else 'bridge_long_polls_on_workers'] += 1
+                        continue
                     if 'werkzeug' not in line or not line.rstrip().endswith((' ro', ' rw')):
                         continue
                     where = 'replica' if line.rstrip().endswith(' ro') else 'primary'
@@ -236,6 +286,8 @@ def main():
     parser.add_argument('--clients', type=int, default=100)
     parser.add_argument('--seconds', type=float, default=60)
     parser.add_argument('--report-clients', type=int, default=2)
+    parser.add_argument('--bridges', type=int, default=10,
+                        help='card bridges long-polling the cluster meanwhile (the tills\' workstations)')
     parser.add_argument('--stations', type=int, default=10,
                         help='the accounts are spread over this many new stations, each with its cash journal '
                              '(0: all at the demo station, one journal)')
@@ -248,11 +300,17 @@ def main():
           f'{ha_test.ODOO_URL}; {args.clients} accounts at {args.stations or "the demo"} station(s)', flush=True)
     setup = ha_test.setup_accounts(args.clients, args.stations)
     reporter = json.loads(ha_test.odoo_shell(REPORTER_CODE, 'HA_REPORTER'))
-    warm = Vending(setup, min(args.clients, 8))
-    warm.run(5)   # every worker loads the registry before the clock runs
-    alone = phase('vending alone', setup, args)
-    with_reports = phase(f'vending with {args.report_clients} accountants running reports on the replica',
-                         setup, args, reporter)
+    bridges = Bridges(args.bridges, ha_test.HA / 'run' / 'bench-bridges')
+    bridges.start()
+    print(f'{args.bridges} card bridges long-polling meanwhile', flush=True)
+    try:
+        warm = Vending(setup, min(args.clients, 8))
+        warm.run(5)   # every worker loads the registry before the clock runs
+        alone = phase('vending alone', setup, args)
+        with_reports = phase(f'vending with {args.report_clients} accountants running reports on the replica',
+                             setup, args, reporter)
+    finally:
+        bridges.stop()
     print('\nvending latency with reports / alone: '
           f'p50 x{with_reports["p50_ms"] / alone["p50_ms"]:.2f}, p99 x{with_reports["p99_ms"] / alone["p99_ms"]:.2f}; '
           f'throughput x{with_reports["vends_per_second"] / alone["vends_per_second"]:.2f}', flush=True)
