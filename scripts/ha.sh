@@ -13,6 +13,7 @@ TPL="$ADDON_DIR/scripts/ha"
 DB=prepaid_ha
 SOURCE_DB=${PREPAID_HA_SOURCE_DB:-prepaid_demo}
 PG_BIN=/usr/lib/postgresql/15/bin
+source "$TPL/patroni_node.sh"
 WORKERS=${PREPAID_HA_WORKERS:-4}                # 2 cores: sales wait on the standby's flush as much as on the CPU
 REPORT_WORKERS=${PREPAID_HA_REPORT_WORKERS:-2}
 
@@ -118,10 +119,7 @@ start_node() {  # start_node n1|n2: its Patroni, as the postgres OS user (Patron
   local name=$1
   alive "$name" && return 0
   echo "[ha] starting Patroni $name"
-  # setpriv execs (no parent left behind): the pid is Patroni's own
-  HOME=/var/lib/postgresql nohup setpriv --reuid=postgres --regid=postgres --init-groups -- \
-    patroni "$HA/$name.yml" >>"$HA/log/$name/patroni.out" 2>&1 &
-  echo $! >"$HA/run/$name.pid"
+  start_patroni "$name"
 }
 
 leader_port() {

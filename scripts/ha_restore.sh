@@ -32,6 +32,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 source "$ADDON_DIR/scripts/ha/backup_common.sh"
+source "$ADDON_DIR/scripts/ha/patroni_node.sh"
 TARGET=${TARGET:-latest}
 HA="$(dirname "$BK_CONF")"
 PATRONI_CONFS=${PREPAID_PATRONI_CONFIGS:-"$HA/n1.yml $HA/n2.yml"}
@@ -149,9 +150,7 @@ else
   # Patroni n1 alone first (as ha.sh starts it): with node 2 empty and no cluster in etcd, a
   # Patroni n2 started at the same time could win the race to initialize a new, empty cluster
   say "starting Patroni n1 on the restored data"
-  HOME=/var/lib/postgresql nohup setpriv --reuid=postgres --regid=postgres --init-groups -- \
-    patroni "$conf1" >>"$HA/log/n1/patroni.out" 2>&1 &
-  echo $! >"$HA/run/n1.pid"
+  start_patroni n1 "$conf1"
   for _ in $(seq 120); do
     patronictl -c "$conf1" list 2>/dev/null | grep -Eq 'Leader *\| *running' && break
     sleep 1

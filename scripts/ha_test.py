@@ -161,6 +161,16 @@ def setup_accounts(n_accounts, n_stations=0):
     return json.loads(odoo_shell(code, 'HA_SETUP'))
 
 
+def top_up_request(key, account_id, amount, crid):
+    """One top-up through JSON-2 with a vending operator's API `key`: (HTTP status, answer)."""
+    body = json.dumps({'ids': [account_id], 'amount': amount, 'client_request_id': crid}).encode()
+    req = urllib.request.Request(
+        f'{ODOO_URL}/json/2/prepaid.account/action_top_up_request', data=body, method='POST',
+        headers={'Content-Type': 'application/json', 'Authorization': f'bearer {key}', 'X-Odoo-Database': DB})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return resp.status, json.load(resp)
+
+
 class Load:
     """N client threads topping up accounts through JSON-2, each request with its own id, retried
     with the same id until it is answered."""
@@ -180,15 +190,6 @@ class Load:
         self.unanswered = []
         self.errors = {}
 
-    def call(self, account_id, amount, crid):
-        body = json.dumps({'ids': [account_id], 'amount': amount, 'client_request_id': crid}).encode()
-        req = urllib.request.Request(
-            f'{ODOO_URL}/json/2/prepaid.account/action_top_up_request', data=body, method='POST',
-            headers={'Content-Type': 'application/json', 'Authorization': f'bearer {self.key}',
-                     'X-Odoo-Database': DB})
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return resp.status, json.load(resp)
-
     def client(self, index):
         rnd = random.Random(index)
         own = self.accounts[index % len(self.accounts)]
@@ -203,7 +204,7 @@ class Load:
         give_up = None
         while True:
             try:
-                status, result = self.call(account_id, amount, crid)
+                status, result = top_up_request(self.key, account_id, amount, crid)
             except urllib.error.HTTPError as err:
                 text = err.read().decode(errors='replace')
                 if 'being served at another station' in text:   # a shared account's lock: the same id again
@@ -279,14 +280,10 @@ def stall_wal_sender():
 
 
 def start_node(name):
-    log_path = HA / 'log' / name / 'patroni.out'
-    with open(log_path, 'a') as out:
-        proc = subprocess.Popen(
-            ['setpriv', '--reuid=postgres', '--regid=postgres', '--init-groups', '--',
-             'patroni', str(HA / f'{name}.yml')],
-            stdout=out, stderr=subprocess.STDOUT, env=dict(os.environ, HOME='/var/lib/postgresql'),
-            start_new_session=True)
-    (HA / 'run' / f'{name}.pid').write_text(str(proc.pid))
+    """Node `name`'s Patroni, as `make ha` starts it (scripts/ha/patroni_node.sh), in a session of
+    its own (it outlives this test)."""
+    subprocess.run(['bash', '-c', f'source "{ADDON}/scripts/ha/patroni_node.sh" && start_patroni {name}'],
+                   env=dict(os.environ, HA=str(HA)), check=True, start_new_session=True, timeout=30)
 
 
 def check(setup, load, accounts_sql):

@@ -13,14 +13,10 @@ export PREPAID_BACKUP_CONF="$HA/pgbackrest.conf" PREPAID_BACKUP_DIR="$RT/ha-back
   PREPAID_BACKUP_FILESTORE="$HA/odoo-data/filestore/none" PREPAID_RESTORE_MODE=patroni \
   PREPAID_PATRONI_CONFIGS="$HA/n1.yml $HA/n2.yml" PREPAID_RESTORE_STOP_ODOO=true
 source "$ADDON_DIR/scripts/ha/backup_common.sh"
+source "$ADDON_DIR/scripts/ha/patroni_node.sh"
 say() { echo "[backup-test-patroni] $*"; }
 sql() { node_sql "$1" "$2"; }
 leader_port() { for p in 5461 5462; do [ "$(sql $p 'select pg_is_in_recovery()' || true)" = f ] && { echo $p; return; }; done; return 1; }
-start_node() {
-  HOME=/var/lib/postgresql nohup setpriv --reuid=postgres --regid=postgres --init-groups -- \
-    patroni "$HA/$1.yml" >>"$HA/log/$1/patroni.out" 2>&1 &
-  echo $! >"$HA/run/$1.pid"
-}
 stop_all() {
   local name pid
   for name in n1 n2 etcd; do
@@ -52,9 +48,9 @@ nohup etcd --name backup-test --data-dir "$HA/etcd" --listen-client-urls http://
   --listen-metrics-urls http://127.0.0.1:2393 >"$HA/log/etcd.log" 2>&1 &
 echo $! >"$HA/run/etcd.pid"
 sleep 2
-start_node n1
+start_patroni n1
 for _ in $(seq 90); do leader_port >/dev/null && break; sleep 1; done
-start_node n2
+start_patroni n2
 for _ in $(seq 120); do [ "$(sql 5462 'select pg_is_in_recovery()' || true)" = t ] && break; sleep 1; done
 patronictl -c "$HA/n1.yml" list
 LP=$(leader_port)
@@ -70,7 +66,7 @@ sleep 1.2
 vend C
 say "T = $TARGET"
 start=$(date +%s)
-TARGET="$TARGET" PREPAID_RESTORE_START_HA="$(declare -f start_node); HA='$HA'; start_node n2" \
+TARGET="$TARGET" PREPAID_RESTORE_START_HA="$(declare -f start_patroni); HA='$HA'; start_patroni n2" \
   bash "$ADDON_DIR/scripts/ha_restore.sh"
 for _ in $(seq 120); do [ "$(sql 5462 'select pg_is_in_recovery()' || true)" = t ] && break; sleep 1; done
 patronictl -c "$HA/n1.yml" list
