@@ -275,7 +275,8 @@ class PosConfig(models.Model):
         """What the kiosk shows the customer of the card in its reader: a masked name, the
         number, meter, tariff, balance, last purchase, every warning, and what can be done."""
         summary = self._prepaid_account_summary(account)
-        unwritten = self._kiosk_unwritten_vend(account)
+        # the till's summary has read it already: the customer's paid purchase not on the card
+        unwritten = self.env['prepaid.vend'].browse(summary['waiting_vend_id'])
         waiting = self._kiosk_waiting_vend(account, unwritten)
         can_buy = account.state == 'active' and not unwritten and (
             account.delivery == 'remote' or (bool(account.card_id) and not account.is_credit_valid))

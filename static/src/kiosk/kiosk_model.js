@@ -30,6 +30,11 @@ const CLOSED_STATES = ["cancelled", "refunded"];
 // the purchase ended with a message that stays until the card is taken out
 const ENDED_STATES = ["done", "held", "declined", "voided"];
 
+/** Paid, but not on the card (or the remote balance) yet. */
+function isUndelivered(transaction) {
+    return Boolean(transaction && ["paid", "vended"].includes(transaction.state) && !transaction.vend?.written);
+}
+
 /** The server answered with a refusal (a translated message), not a failure of the call. */
 export class KioskRefusal extends Error {}
 
@@ -138,7 +143,6 @@ export class KioskModel {
             this.setTid("");        // unknown to the server: it never started
         }
         if (transaction) {
-            const undelivered = ["paid", "vended"].includes(transaction.state) && !transaction.vend?.written;
             if (CLOSED_STATES.includes(transaction.state)) {
                 this.setTid("");
             } else if (ENDED_STATES.includes(transaction.state) || transaction.vend?.written) {
@@ -147,7 +151,7 @@ export class KioskModel {
                 if (this.endedCardOut && Date.now() - this.endedSince >= ENDED_MIN_SHOW_MS) {
                     this.setTid("");
                 }
-            } else if (undelivered) {
+            } else if (isUndelivered(transaction)) {
                 this.followWrite(transaction, card, customer);
             }
         }
@@ -209,10 +213,7 @@ export class KioskModel {
     }
 
     get isUndelivered() {
-        const transaction = this.transaction;
-        return Boolean(
-            transaction && ["paid", "vended"].includes(transaction.state) && !transaction.vend?.written
-        );
+        return isUndelivered(this.transaction);
     }
 
     get isWriting() {
